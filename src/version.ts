@@ -1,0 +1,10 @@
+// The package version, read once from package.json so that it has a single source.
+import { readFileSync } from 'node:fs';
+
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+
+export const VERSION: string = pkg.version;
+export const OCCI_VERSION = '1.2';
+export const SERVER_HEADER = `snf-occi/${VERSION} OCCI/${OCCI_VERSION}`;
