@@ -1,0 +1,44 @@
+// Operator-facing problems in rule files: every one carries its file, line and column, a stable
+// code and a one-line hint. Problems are collected, never thrown one at a time, so that `check`
+// reports all of them at once. The catalogue below is documented in docs/mapping.md (a test keeps
+// the two in step).
+
+export interface Problem {
+  file: string;
+  line: number;
+  col: number;
+  code: ProblemCode;
+  message: string;
+  hint: string;
+}
+
+export const PROBLEM_CATALOGUE = {
+  'yaml-syntax': 'Fix the YAML syntax at this position (indentation, quotes, colons).',
+  schema:
+    'The key or value does not fit the rule-file schema (schemas/mapping.schema.json); your editor can show it.',
+  'unreadable-file': 'Check that the file exists and is readable.',
+  'no-rule-files': 'Point at a directory holding *.yaml rule files.',
+  'duplicate-category': 'Each scheme+term may be declared once across all rule files; remove or rename one.',
+  'duplicate-location': 'Two kinds or mixins share a location; give each a unique path ending in /.',
+  'unknown-parent': 'A kind parent must be core#resource, core#link or a kind declared in some rule file.',
+  'parent-cycle': 'Kind parents must not form a cycle.',
+  'unknown-action': 'Declare the action under `actions:` in some rule file, or fix its type identifier.',
+  'unknown-mixin': 'Declare the mixin under `mixins:` in some rule file, or fix its type identifier.',
+  'unknown-kind': 'Declare the kind under `kinds:` in some rule file, or fix its type identifier.',
+  'bad-default': 'The default value does not match the attribute type or enum.',
+} as const satisfies Record<string, string>;
+
+export type ProblemCode = keyof typeof PROBLEM_CATALOGUE;
+
+export function problem(
+  where: { file: string; line: number; col: number },
+  code: ProblemCode,
+  message: string,
+): Problem {
+  return { ...where, code, message, hint: PROBLEM_CATALOGUE[code] };
+}
+
+/** `file:line:col code: message (hint)`, the format `snf-occi check` prints. */
+export function formatProblem(p: Problem): string {
+  return `${p.file}:${p.line}:${p.col} ${p.code}: ${p.message}\n    hint: ${p.hint}`;
+}

@@ -1,0 +1,24 @@
+// The one request-time error type: it carries the HTTP status to answer with and a message that
+// names what is wrong; the server renders it in the client's media type.
+
+export class OcciError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    /** Extra response headers, e.g. WWW-Authenticate on 401 or Allow on 405. */
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'OcciError';
+  }
+}
+
+export const badRequest = (message: string) => new OcciError(400, message);
+export const notFound = (message: string) => new OcciError(404, message);
+export const conflict = (message: string) => new OcciError(409, message);
+export const forbidden = (message: string) => new OcciError(403, message);
+export const notImplemented = (message: string) => new OcciError(501, message);
+export const methodNotAllowed = (allow: readonly string[], message?: string) =>
+  new OcciError(405, message ?? `method not allowed here; allowed: ${allow.join(', ')}`, {
+    Allow: allow.join(', '),
+  });
