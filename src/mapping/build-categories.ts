@@ -11,6 +11,7 @@ import type {
   Mixin,
 } from '../occi/model.js';
 import { typeId } from '../occi/model.js';
+import { valueMismatch } from '../occi/attribute-values.js';
 import { type Problem, problem } from './problems.js';
 import type { CheckedFile } from './source-file.js';
 
@@ -68,30 +69,10 @@ function attributeDefinitions(raw: Record<string, RawAttribute> | undefined): At
   });
 }
 
-/** Why a value does not fit a definition, or undefined when it does. Shared with request validation. */
-export function valueMismatch(def: AttributeDefinition, value: AttributeValue): string | undefined {
-  switch (def.type) {
-    case 'string':
-      if (typeof value !== 'string') return 'must be a string';
-      if (def.enum && !def.enum.includes(value)) return `must be one of ${def.enum.join(', ')}`;
-      if (def.pattern && !new RegExp(def.pattern, 'u').test(value)) return `must match ${def.pattern}`;
-      return undefined;
-    case 'number':
-      return typeof value === 'number' && Number.isFinite(value) ? undefined : 'must be a number';
-    case 'integer':
-      return Number.isInteger(value) ? undefined : 'must be an integer';
-    case 'boolean':
-      return typeof value === 'boolean' ? undefined : 'must be true or false';
-    case 'array':
-      return Array.isArray(value) ? undefined : 'must be an array';
-    case 'object':
-      return typeof value === 'object' && value !== null && !Array.isArray(value)
-        ? undefined
-        : 'must be an object';
-  }
-}
-
-export function buildCategories(files: readonly CheckedFile[]): { decls: CategoryDecls; problems: Problem[] } {
+export function buildCategories(files: readonly CheckedFile[]): {
+  decls: CategoryDecls;
+  problems: Problem[];
+} {
   const problems: Problem[] = [];
   const categories: Category[] = [...CORE_KINDS];
   const origins = new Map<string, Position>();
@@ -115,7 +96,8 @@ export function buildCategories(files: readonly CheckedFile[]): { decls: Categor
         const path = [section, index];
         if (!file.isValid(path)) {
           // Still known by name, so that references to it do not cascade into more problems.
-          if (typeof raw?.term === 'string' && typeof raw.scheme === 'string') declaredButInvalid.add(typeId(raw));
+          if (typeof raw?.term === 'string' && typeof raw.scheme === 'string')
+            declaredButInvalid.add(typeId(raw));
           return;
         }
         const at = file.positionOf(path);

@@ -57,7 +57,8 @@ export interface SchemaCheck {
 }
 
 export function checkSchema(file: SourceFile): SchemaCheck {
-  if (file.data === undefined || validate(file.data)) return { problems: [], isValid: () => file.data !== undefined };
+  if (file.data === undefined || validate(file.data))
+    return { problems: [], isValid: () => file.data !== undefined };
   const invalid: string[] = [];
   const seen = new Set<string>();
   const problems: Problem[] = [];

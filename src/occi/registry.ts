@@ -137,27 +137,20 @@ export class CategoryRegistry {
   }
 
   /**
-   * What a query-interface filter on this category returns (OCCI 1.2: "only Category instances
-   * related to the given Category"): the category itself, its kind ancestry or mixin dependencies,
-   * its actions, and the kinds a mixin applies to.
+   * What a query-interface filter on this category returns: the category itself and the actions
+   * it offers (needed to invoke them), and nothing else (OCCI 1.1: "only the complete rendering of
+   * the requested Kinds or Mixins"; 1.2: "only Category instances related to the given Category").
    */
-  relatedTo(id: string): Category[] {
-    const out = new Map<string, Category>();
-    const add = (c: Category | undefined) => {
-      if (c) out.set(typeId(c), c);
-    };
+  filtered(id: string): Category[] {
     const category = this.get(id);
     if (!category) return [];
-    add(category);
-    if (category.class === 'kind') {
-      for (const k of this.ancestry(id)) add(k);
-      for (const a of category.actions) add(this.get(a));
-    } else if (category.class === 'mixin') {
-      for (const m of this.mixinClosure(id)) {
-        add(m);
-        for (const a of m.actions) add(this.get(a));
+    const out: Category[] = [category];
+    if (category.class !== 'action') {
+      for (const a of category.actions) {
+        const action = this.get(a);
+        if (action) out.push(action);
       }
     }
-    return [...out.values()];
+    return out;
   }
 }

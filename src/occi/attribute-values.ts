@@ -1,0 +1,26 @@
+// Checks attribute values against their definitions; shared by the rule loader (defaults) and
+// request validation.
+import type { AttributeDefinition, AttributeValue } from './model.js';
+
+/** Why a value does not fit a definition, or undefined when it does.  */
+export function valueMismatch(def: AttributeDefinition, value: AttributeValue): string | undefined {
+  switch (def.type) {
+    case 'string':
+      if (typeof value !== 'string') return 'must be a string';
+      if (def.enum && !def.enum.includes(value)) return `must be one of ${def.enum.join(', ')}`;
+      if (def.pattern && !new RegExp(def.pattern, 'u').test(value)) return `must match ${def.pattern}`;
+      return undefined;
+    case 'number':
+      return typeof value === 'number' && Number.isFinite(value) ? undefined : 'must be a number';
+    case 'integer':
+      return Number.isInteger(value) ? undefined : 'must be an integer';
+    case 'boolean':
+      return typeof value === 'boolean' ? undefined : 'must be true or false';
+    case 'array':
+      return Array.isArray(value) ? undefined : 'must be an array';
+    case 'object':
+      return typeof value === 'object' && value !== null && !Array.isArray(value)
+        ? undefined
+        : 'must be an object';
+  }
+}

@@ -1,0 +1,323 @@
+// The OCCI request handler: checks the protocol version, reads and parses the request, routes it
+// (query interface, collection, entity), turns it into an Operation for the entity service, and
+// renders the outcome in the media type the client accepts. Every failure becomes an OCCI error
+// in that media type; nothing escapes as an unhandled exception.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Caller, EntityService, Operation, OperationResult } from '../engine/operation.js';
+import {
+  checkAttributes,
+  resolveMixins,
+  validateAction,
+  validateCreate,
+} from '../engine/validate-request.js';
+import { badRequest, methodNotAllowed, notFound, OcciError } from '../occi/errors.js';
+import type { Category, Kind, Mixin } from '../occi/model.js';
+import { typeId } from '../occi/model.js';
+import type { CategoryRegistry } from '../occi/registry.js';
+import type { RuleSet } from '../mapping/load-rules.js';
+import type { RenderContext } from '../rendering/document.js';
+import { negotiate, type Rendering } from '../rendering/media-types.js';
+import type { ParsedRequest } from '../rendering/parsed.js';
+import { parseRequest } from '../rendering/parse-request.js';
+import type { UserMixinStore } from '../store/user-mixin-store.js';
+import { SERVER_HEADER } from '../version.js';
+import type { Limits } from './limits.js';
+import { type Log, loggablePath } from './log.js';
+import { headerLists, type Reply, readBody, send } from './request-io.js';
+import { checkNewUserMixins, checkRemovedUserMixins } from './user-mixins.js';
+
+export interface AppState {
+  ruleSet: RuleSet;
+  store: UserMixinStore;
+  service: EntityService;
+  log: Log;
+  limits: Limits;
+  /** Base URL to render absolute locations with; relative paths when absent. */
+  publicUrl?: string;
+}
+
+const QUERY_PATHS = new Set(['/-/', '/.well-known/org/ogf/occi/-/']);
+const SUPPORTED = { major: 1, minor: 2 };
+
+interface OcciRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  parsed: ParsedRequest;
+  caller: Caller;
+}
+
+/** Percent-encodes what may not appear raw in a URI path, so rendered locations are always safe. */
+function encodePath(path: string): string {
+  return path.replace(/[^A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]/g, (ch) => encodeURIComponent(ch));
+}
+
+function versionTooHigh(userAgent: string | undefined): string | undefined {
+  const m = /OCCI\/(\d+)\.(\d+)/.exec(userAgent ?? '');
+  if (!m) return undefined;
+  const [major, minor] = [Number(m[1]), Number(m[2])];
+  if (major > SUPPORTED.major || (major === SUPPORTED.major && minor > SUPPORTED.minor))
+    return `${major}.${minor}`;
+  return undefined;
+}
+
+export function createOcciHandler(getState: () => AppState) {
+  return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = process.hrtime.bigint();
+    const state = getState(); // one rule set for the whole request, even if a reload happens meanwhile
+    res.setHeader('Server', SERVER_HEADER);
+    const renderContext: RenderContext = {
+      url: (path) =>
+        encodePath(
+          state.publicUrl && path.startsWith('/') ? state.publicUrl.replace(/\/$/, '') + path : path,
+        ),
+      registry: state.ruleSet.registry,
+    };
+    let reply: Reply;
+    try {
+      reply = await respond(req, state, renderContext);
+    } catch (e) {
+      reply = { status: 500, document: { type: 'error', error: new OcciError(500, 'internal error') } };
+      if (e instanceof OcciError) {
+        reply = { status: e.status, document: { type: 'error', error: e }, headers: e.headers };
+      } else {
+        state.log.error('unexpected error', {
+          path: loggablePath(req.url ?? ''),
+          error: (e as Error)?.stack ?? String(e),
+        });
+      }
+    }
+    let rendering: Rendering;
+    try {
+      rendering = negotiate(req.headers.accept, reply.document.type === 'collection');
+    } catch (e) {
+      const error = e instanceof OcciError ? e : new OcciError(406, 'cannot satisfy Accept');
+      rendering = 'text/plain';
+      reply = { status: error.status, document: { type: 'error', error } };
+    }
+    if (!res.headersSent && !res.destroyed) send(res, reply, rendering, renderContext);
+    state.log.info('request', {
+      method: req.method,
+      path: loggablePath(req.url ?? ''),
+      status: reply.status,
+      ms: Number(process.hrtime.bigint() - started) / 1e6,
+    });
+  };
+}
+
+async function respond(req: IncomingMessage, state: AppState, ctx: RenderContext): Promise<Reply> {
+  const tooHigh = versionTooHigh(req.headers['user-agent']);
+  if (tooHigh)
+    throw new OcciError(501, `OCCI/${tooHigh} is not supported; this server speaks OCCI/1.2 and 1.1`);
+  let url: URL;
+  try {
+    url = new URL(req.url ?? '/', 'http://occi.invalid');
+  } catch {
+    throw badRequest('request target is not a valid URL');
+  }
+  const path = url.pathname;
+  if (path.split('/').some((s) => s === '..' || s === '.'))
+    throw badRequest(`path '${path}' has dot segments`);
+  const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
+  const body = await readBody(req, state.limits.maxBodyBytes);
+  const parsed = parseRequest({ headers: headerLists(req), contentType: req.headers['content-type'], body });
+  const token = typeof req.headers['x-auth-token'] === 'string' ? req.headers['x-auth-token'] : undefined;
+  const caller: Caller = token ? { token, userKey: state.store.userKey(`token:${token}`) } : {};
+  const request: OcciRequest = { method, path, query: url.searchParams, parsed, caller };
+
+  const view = await registryView(state, caller);
+  ctx.registry = view;
+  if (QUERY_PATHS.has(path)) return queryInterface(request, state, view);
+  const operation = route(request, view);
+  const result: OperationResult = await state.service.execute(operation, { caller, registry: view });
+  return result;
+}
+
+/** The model as this caller sees it: the provider's categories, backend templates, their own mixins. */
+async function registryView(state: AppState, caller: Caller): Promise<CategoryRegistry> {
+  const templates = await state.service.categories({ caller });
+  const own = caller.userKey ? state.store.list(caller.userKey) : [];
+  return state.ruleSet.registry.extend(templates).extend(own);
+}
+
+async function queryInterface(request: OcciRequest, state: AppState, view: CategoryRegistry): Promise<Reply> {
+  const { method, parsed, caller } = request;
+  if (method === 'GET') {
+    let categories: Category[];
+    if (parsed.categories.length === 0) {
+      categories = view.all();
+    } else {
+      const picked = new Map<string, Category>();
+      for (const c of parsed.categories) {
+        const found = view.filtered(typeId(c));
+        if (found.length === 0) throw notFound(`Category filter: no category '${typeId(c)}'`);
+        for (const f of found) picked.set(typeId(f), f);
+      }
+      categories = [...picked.values()];
+    }
+    return { status: 200, document: { type: 'categories', categories } };
+  }
+  if (method !== 'POST' && method !== 'DELETE') throw methodNotAllowed(['GET', 'HEAD', 'POST', 'DELETE']);
+  if (!caller.userKey) throw new OcciError(401, 'an X-Auth-Token is needed to manage your mixins');
+  const owned = state.store.list(caller.userKey);
+  if (method === 'POST') {
+    const added = checkNewUserMixins(parsed.categories, view, owned, state.limits.maxUserMixins);
+    await state.store.set(caller.userKey, [...owned, ...added]);
+    return { status: 200, document: { type: 'categories', categories: added } };
+  }
+  const removed = checkRemovedUserMixins(parsed.categories, view, owned);
+  await state.store.set(
+    caller.userKey,
+    owned.filter((m) => !removed.has(typeId(m))),
+  );
+  return { status: 200, document: { type: 'ok' } };
+}
+
+/** Finds the kind whose collection holds this entity path: /compute/123 → compute, id 123. */
+function entityAt(path: string, view: CategoryRegistry): { kind: Kind; id: string } | undefined {
+  const slash = path.lastIndexOf('/');
+  if (slash <= 0 || slash === path.length - 1) return undefined;
+  const kind = view.atLocation(path.slice(0, slash + 1));
+  if (kind?.class !== 'kind') return undefined;
+  try {
+    return { kind, id: decodeURIComponent(path.slice(slash + 1)) };
+  } catch {
+    throw badRequest(`path '${path}' has a malformed percent-encoding`);
+  }
+}
+
+function filterOf(parsed: ParsedRequest) {
+  return { categories: parsed.categories, attributes: parsed.attributes };
+}
+
+function route(request: OcciRequest, view: CategoryRegistry): Operation {
+  const { method, path, query, parsed } = request;
+  const actionTerm = query.get('action');
+  if (query.has('action') && !actionTerm) throw badRequest("query parameter 'action' needs an action term");
+  const collection = view.atLocation(path);
+  if (collection) return collectionOperation(method, collection, actionTerm, parsed, view);
+  const entity = entityAt(path, view);
+  if (entity) return entityOperation(method, { ...entity, location: path }, actionTerm, parsed, view);
+  if (path.endsWith('/')) {
+    if (actionTerm)
+      throw badRequest('actions can be triggered on entities and on kind or mixin collections only');
+    const ref = { type: 'path' as const, path };
+    if (method === 'GET') return { op: 'list', collection: ref, filter: filterOf(parsed) };
+    if (method === 'DELETE') return { op: 'delete-all', collection: ref, filter: filterOf(parsed) };
+    throw methodNotAllowed(['GET', 'HEAD', 'DELETE']);
+  }
+  throw notFound(`nothing at '${path}'`);
+}
+
+function collectionOperation(
+  method: string,
+  collection: Kind | Mixin,
+  actionTerm: string | null,
+  parsed: ParsedRequest,
+  view: CategoryRegistry,
+): Operation {
+  const ref =
+    collection.class === 'kind'
+      ? { type: 'kind' as const, kind: collection }
+      : { type: 'mixin' as const, mixin: collection };
+  const allowed =
+    collection.class === 'kind'
+      ? ['GET', 'HEAD', 'POST', 'DELETE']
+      : ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'];
+  switch (method) {
+    case 'GET':
+      return { op: 'list', collection: ref, filter: filterOf(parsed) };
+    case 'POST':
+      if (actionTerm) {
+        const actions =
+          collection.class === 'kind'
+            ? view.effectiveActions(typeId(collection))
+            : view.mixinClosure(typeId(collection)).flatMap((m) => m.actions);
+        const input = validateAction(parsed, actionTerm, actions, view);
+        // The filter is what the request carries besides the action itself.
+        const filter = {
+          categories: parsed.categories.filter((c) => c.class !== 'action' && !view.action(typeId(c))),
+          attributes: {},
+        };
+        return { op: 'collection-action', collection: ref, input, filter };
+      }
+      if (collection.class === 'kind')
+        return { op: 'create', input: validateCreate(parsed, collection, view) };
+      return { op: 'associate', mixin: collection, locations: needLocations(parsed, 'associate with') };
+    case 'PUT':
+      if (collection.class === 'kind')
+        throw methodNotAllowed(allowed, 'PUT is not defined on a kind collection');
+      return { op: 'set-members', mixin: collection, locations: parsed.locations };
+    case 'DELETE':
+      if (collection.class === 'kind') return { op: 'delete-all', collection: ref, filter: filterOf(parsed) };
+      return { op: 'dissociate', mixin: collection, locations: needLocations(parsed, 'dissociate from') };
+    default:
+      throw methodNotAllowed(allowed);
+  }
+}
+
+function needLocations(parsed: ParsedRequest, verb: string): string[] {
+  if (parsed.locations.length === 0)
+    throw badRequest(`give the X-OCCI-Location of each entity to ${verb} this mixin`);
+  return parsed.locations;
+}
+
+function entityOperation(
+  method: string,
+  entity: { kind: Kind; id: string; location: string },
+  actionTerm: string | null,
+  parsed: ParsedRequest,
+  view: CategoryRegistry,
+): Operation {
+  const kindId = typeId(entity.kind);
+  switch (method) {
+    case 'GET':
+      return { op: 'get', entity };
+    case 'DELETE':
+      return { op: 'delete', entity };
+    case 'POST': {
+      if (actionTerm) {
+        const input = validateAction(
+          parsed,
+          actionTerm,
+          view.effectiveActions(kindId, mixinsOf(parsed, view)),
+          view,
+        );
+        return { op: 'action', entity, input };
+      }
+      const kinds = parsed.categories.filter((c) => c.class === 'kind' || view.kind(typeId(c)));
+      for (const k of kinds)
+        if (typeId(k) !== kindId) throw badRequest(`the kind of an entity cannot change (to '${typeId(k)}')`);
+      if (parsed.links.length && view.isLinkKind(kindId))
+        throw badRequest('a link entity cannot carry Link headers');
+      const mixins = resolveMixins(
+        parsed.categories.filter((c) => !kinds.includes(c)),
+        entity.kind,
+        view,
+      );
+      const defs = view.effectiveAttributes(kindId, [...mixins, ...applicableMixins(entity.kind, view)]);
+      const attributes = checkAttributes(parsed.attributes, defs, { context: `kind '${kindId}'` });
+      return { op: 'update', entity, mixins, attributes, links: parsed.links };
+    }
+    case 'PUT': {
+      if (parsed.links.length)
+        throw badRequest('a full update (PUT) cannot carry Link headers; existing links are kept');
+      return { op: 'replace', entity, input: validateCreate(parsed, entity.kind, view) };
+    }
+    default:
+      throw methodNotAllowed(['GET', 'HEAD', 'POST', 'PUT', 'DELETE']);
+  }
+}
+
+/** Mixins named in a request, known or not (unknown ones are reported where they matter). */
+function mixinsOf(parsed: ParsedRequest, view: CategoryRegistry): string[] {
+  return parsed.categories.map(typeId).filter((id) => view.mixin(id));
+}
+
+/** Every mixin that may be on an entity of this kind, for checking attributes of a partial update. */
+function applicableMixins(kind: Kind, view: CategoryRegistry): string[] {
+  return view
+    .all()
+    .filter((c) => c.class === 'mixin' && view.appliesTo(typeId(c), typeId(kind)) && c.applies.length > 0)
+    .map(typeId);
+}

@@ -1,0 +1,92 @@
+// Puts the OCCI handler on an HTTP listener with explicit limits and deadlines, and keeps the
+// current application state (rule set, store, service) swappable for reloads.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { unmappedService } from '../engine/unmapped-service.js';
+import type { EntityService } from '../engine/operation.js';
+import type { RuleSet } from '../mapping/load-rules.js';
+import { UserMixinStore } from '../store/user-mixin-store.js';
+import { DEFAULT_LIMITS, type Limits } from './limits.js';
+import { createLog, type Log } from './log.js';
+import { type AppState, createOcciHandler } from './occi-app.js';
+
+export interface OcciServerOptions {
+  host?: string;
+  port?: number;
+  ruleSet: RuleSet;
+  stateDir: string;
+  service?: EntityService;
+  publicUrl?: string;
+  log?: Log;
+  limits?: Partial<Limits>;
+}
+
+export interface RunningOcciServer {
+  url: string;
+  server: Server;
+  /** Replaces the rule set; requests already running finish on the one they started with. */
+  setRuleSet(ruleSet: RuleSet): void;
+  state(): AppState;
+  close(): Promise<void>;
+}
+
+export async function startOcciServer(options: OcciServerOptions): Promise<RunningOcciServer> {
+  const log = options.log ?? createLog();
+  const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
+  let state: AppState = {
+    ruleSet: options.ruleSet,
+    store: await UserMixinStore.open(options.stateDir, log),
+    service: options.service ?? unmappedService,
+    log,
+    limits,
+    ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
+  };
+  const handler = createOcciHandler(() => state);
+  const server = createServer(
+    {
+      maxHeaderSize: limits.maxHeaderBytes,
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
+    },
+    (req, res) => {
+      handler(req, res).catch((e) => {
+        log.error('response failed', { error: (e as Error)?.message });
+        res.destroy();
+      });
+    },
+  );
+  server.maxHeadersCount = limits.maxHeadersCount;
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    // Malformed HTTP (and header floods) never reach the handler; answer and close.
+    if (!socket.writable) return socket.destroy();
+    const status =
+      err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    const reason =
+      status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request';
+    socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 8080, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${host}:${address.port}`,
+    server,
+    setRuleSet(ruleSet) {
+      state = { ...state, ruleSet };
+    },
+    state: () => state,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  };
+}
