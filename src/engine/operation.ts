@@ -66,4 +66,6 @@ export interface EntityService {
   execute(operation: Operation, context: OperationContext): Promise<OperationResult>;
   /** Categories the backend contributes for this caller (e.g. os_tpl/resource_tpl templates). */
   categories(context: Omit<OperationContext, 'registry'>): Promise<Category[]>;
+  /** The backend's id for the caller (validating their token), when the backend knows one. */
+  identify?(caller: Caller): Promise<string | undefined>;
 }

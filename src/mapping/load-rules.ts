@@ -6,6 +6,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { CategoryRegistry } from '../occi/registry.js';
 import { buildCategories, type Position } from './build-categories.js';
+import { compileRules, type MappingRules } from './compile-rules.js';
 import { type Problem, problem } from './problems.js';
 import { checkSchema } from './schema-check.js';
 import { type CheckedFile, parseSourceFile } from './source-file.js';
@@ -13,6 +14,8 @@ import { type CheckedFile, parseSourceFile } from './source-file.js';
 export interface RuleSet {
   /** The provider's categories: the Core kinds and everything the rule files declare. */
   registry: CategoryRegistry;
+  /** The compiled backend mapping: services, identity, rules, templates, pass-through routes. */
+  mapping: MappingRules;
   /** Where each category was declared, for messages and `explain`. */
   origins: Map<string, Position>;
   files: string[];
@@ -83,11 +86,15 @@ export async function loadRules(dir: string, options: { displayRoot?: string } =
   // Cross-checks skip the parts that failed the schema: on those they would only report noise.
   const built = buildCategories(files);
   problems.push(...built.problems);
+  const registry = new CategoryRegistry(built.decls.categories);
+  const compiled = compileRules(files, registry);
+  problems.push(...compiled.problems);
   if (problems.length > 0) return { problems };
   return {
     problems,
     ruleSet: {
-      registry: new CategoryRegistry(built.decls.categories),
+      registry,
+      mapping: compiled.rules,
       origins: built.decls.origins,
       files: files.map((f) => f.path),
       generation: ++generation,

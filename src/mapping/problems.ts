@@ -26,6 +26,18 @@ export const PROBLEM_CATALOGUE = {
   'unknown-mixin': 'Declare the mixin under `mixins:` in some rule file, or fix its type identifier.',
   'unknown-kind': 'Declare the kind under `kinds:` in some rule file, or fix its type identifier.',
   'bad-default': 'The default value does not match the attribute type or enum.',
+  expression: 'Fix the JSONata expression (https://docs.jsonata.org); $eval is not allowed.',
+  'unknown-service': 'Declare the service under `services:` in some rule file, or fix its name.',
+  'unbound-variable':
+    'Bind the {variable} with `bind:` (rule or earlier step) or `params:` (this step); {id} is the entity id.',
+  'action-without-rule':
+    'Every action a mapped kind offers needs a rule (use `unsupported:` for ones the backend cannot do).',
+  'missing-action': 'A rule with operation: action names the action it maps with `action:`.',
+  'action-not-offered': "The action must be listed in the `actions` of the rule's kind or mixin.",
+  'duplicate-step': 'Step names must be unique within a rule.',
+  'duplicate-definition': 'This may be defined once across all rule files; remove one.',
+  'unreachable-rule':
+    'An earlier rule for the same operation has no `when` and always matches; add a `when` or reorder.',
 } as const satisfies Record<string, string>;
 
 export type ProblemCode = keyof typeof PROBLEM_CATALOGUE;

@@ -10,6 +10,10 @@ export interface SourceFile {
   problems: Problem[];
   /** Position of the value at a data path (keys and array indices); the nearest existing parent otherwise. */
   positionOf(path: readonly (string | number)[], key?: boolean): { file: string; line: number; col: number };
+  /** The character at a position (for locating text inside scalars). */
+  charAt(position: { line: number; col: number }): string;
+  /** The indentation (in columns) of a 1-based line. */
+  indentOf(line: number): number;
 }
 
 export function parseSourceFile(path: string, text: string): SourceFile {
@@ -49,8 +53,18 @@ export function parseSourceFile(path: string, text: string): SourceFile {
     }
     return at(offset);
   };
+  const lines = text.split('\n');
+  const charAt = (p: { line: number; col: number }) => lines[p.line - 1]?.[p.col - 1] ?? '';
+  const indentOf = (line: number) => /^ */.exec(lines[line - 1] ?? '')![0].length;
   const hasErrors = doc.errors.length > 0;
-  return { path, data: hasErrors ? undefined : doc.toJS({ maxAliasCount: 100 }), problems, positionOf };
+  return {
+    path,
+    data: hasErrors ? undefined : doc.toJS({ maxAliasCount: 100 }),
+    problems,
+    positionOf,
+    charAt,
+    indentOf,
+  };
 }
 
 /** A source file after the schema check: cross-checks only look at the parts that passed. */

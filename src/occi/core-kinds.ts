@@ -24,6 +24,7 @@ export const CORE_KINDS: readonly Kind[] = [
     scheme: CORE_SCHEME,
     title: 'Resource',
     parent: ENTITY,
+    location: '/resource/',
     actions: [],
     attributes: [attribute('occi.core.summary', { description: 'Summary of the resource' })],
   },
@@ -33,6 +34,7 @@ export const CORE_KINDS: readonly Kind[] = [
     scheme: CORE_SCHEME,
     title: 'Link',
     parent: ENTITY,
+    location: '/link/',
     actions: [],
     attributes: [
       attribute('occi.core.source', { required: true, description: 'Location of the source resource' }),

@@ -3,7 +3,7 @@ import type { OcciDocument, RenderContext, Rendered } from './document.js';
 import { jsonDocument } from './json/render-json.js';
 import type { Rendering } from './media-types.js';
 import { quote } from './text/quoting.js';
-import { textFields } from './text/render-text.js';
+import { safeUri, textFields } from './text/render-text.js';
 
 /** Header-safe single-line text (for X-OCCI-Error): printable ASCII, escapes otherwise. */
 function headerText(message: string): string {
@@ -32,7 +32,8 @@ export function render(doc: OcciDocument, rendering: Rendering, ctx: RenderConte
       return { contentType, headers: [], body: lines.join('') };
     }
     case 'text/uri-list': {
-      const lines = doc.type === 'collection' ? doc.entities.map((e) => `${ctx.url(e.location)}\r\n`) : [];
+      const lines =
+        doc.type === 'collection' ? doc.entities.map((e) => `${safeUri(ctx.url(e.location))}\r\n`) : [];
       return { contentType, headers: [], body: lines.join('') };
     }
   }

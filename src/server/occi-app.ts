@@ -122,7 +122,7 @@ async function respond(req: IncomingMessage, state: AppState, ctx: RenderContext
   const body = await readBody(req, state.limits.maxBodyBytes);
   const parsed = parseRequest({ headers: headerLists(req), contentType: req.headers['content-type'], body });
   const token = typeof req.headers['x-auth-token'] === 'string' ? req.headers['x-auth-token'] : undefined;
-  const caller: Caller = token ? { token, userKey: state.store.userKey(`token:${token}`) } : {};
+  const caller = await identifyCaller(state, token);
   const request: OcciRequest = { method, path, query: url.searchParams, parsed, caller };
 
   const view = await registryView(state, caller);
@@ -131,6 +131,17 @@ async function respond(req: IncomingMessage, state: AppState, ctx: RenderContext
   const operation = route(request, view);
   const result: OperationResult = await state.service.execute(operation, { caller, registry: view });
   return result;
+}
+
+/**
+ * Who is calling. With a backend that validates tokens, users are known by their backend id, so
+ * their mixins survive token renewal; otherwise by their token. Either way only a salted hash is
+ * kept.
+ */
+async function identifyCaller(state: AppState, token: string | undefined): Promise<Caller> {
+  if (!token) return {};
+  const userId = state.service.identify ? await state.service.identify({ token }) : undefined;
+  return { token, userKey: state.store.userKey(userId ? `user:${userId}` : `token:${token}`) };
 }
 
 /** The model as this caller sees it: the provider's categories, backend templates, their own mixins. */

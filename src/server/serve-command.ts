@@ -5,6 +5,8 @@ import { loadRules } from '../mapping/load-rules.js';
 import { formatProblem } from '../mapping/problems.js';
 import { createLog, type Level } from './log.js';
 import { startOcciServer } from './occi-server.js';
+import { MappingService } from '../engine/mapping-service.js';
+import { startSimulator } from '../simulator/index.js';
 
 export const DEFAULT_RULES_DIR = fileURLToPath(new URL('../../mappings', import.meta.url));
 
@@ -15,6 +17,8 @@ Options:
   --port N          port to listen on (default 8080)
   --rules DIR       directory of rule files (default: the shipped mappings/)
   --state-dir DIR   where user mixins are kept (default .snf-occi)
+  --backend URL     identity URL of the Synnefo deployment (e.g. https://accounts.example.org/identity/v2.0);
+                    without it, the embedded Cyclades simulator is started on a free loopback port
   --public-url URL  base URL for absolute locations in responses (default: relative paths)
   --log-level L     debug, info, warn or error (default info)`;
 
@@ -32,6 +36,7 @@ export const serveCommand = {
           rules: { type: 'string', default: DEFAULT_RULES_DIR },
           'state-dir': { type: 'string', default: '.snf-occi' },
           'public-url': { type: 'string' },
+          backend: { type: 'string' },
           'log-level': { type: 'string', default: 'info' },
         },
         strict: true,
@@ -59,6 +64,20 @@ export const serveCommand = {
       );
       return 1;
     }
+    let backend = values.backend;
+    let simulator: Awaited<ReturnType<typeof startSimulator>> | undefined;
+    if (backend !== undefined && !/^https?:\/\/[^\s]+$/.test(backend)) {
+      console.error(`snf-occi serve: --backend must be an http(s) URL, not '${backend}'`);
+      return 2;
+    }
+    if (!backend) {
+      simulator = await startSimulator({ host: '127.0.0.1', port: 0 });
+      backend = simulator.identityUrl;
+      console.log(`snf-occi: embedded Cyclades simulator on ${simulator.url}`);
+      for (const u of simulator.users) console.log(`snf-occi: demo user ${u.name}: X-Auth-Token: ${u.token}`);
+    }
+    let ruleSet = loaded.ruleSet;
+    const service = new MappingService(() => ruleSet, { identityUrl: backend, log });
     let server: Awaited<ReturnType<typeof startOcciServer>>;
     try {
       server = await startOcciServer({
@@ -66,13 +85,16 @@ export const serveCommand = {
         port,
         ruleSet: loaded.ruleSet,
         stateDir: values['state-dir']!,
+        service,
         log,
         ...(values['public-url'] ? { publicUrl: values['public-url'] } : {}),
       });
     } catch (e) {
       console.error(`snf-occi serve: cannot start: ${(e as Error).message}`);
+      await simulator?.close();
       return 1;
     }
+    ruleSet = server.state().ruleSet;
     console.log(`snf-occi: serving OCCI on ${server.url} (query interface: ${server.url}/-/)`);
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
@@ -80,6 +102,8 @@ export const serveCommand = {
       process.once('SIGTERM', stop);
     });
     await server.close();
+    await service.close();
+    await simulator?.close();
     return 0;
   },
 };

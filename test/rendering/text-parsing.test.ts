@@ -380,7 +380,7 @@ describe('malformed text → 400 naming the header and the fault', () => {
 
   // BUG (src/rendering/text/parse-values.ts parseLink): attributes of a Link header are stored with
   // last-wins, so a duplicate is silently accepted, unlike X-OCCI-Attribute which answers 400.
-  it.fails('Link: duplicate attribute', () => {
+  it('Link: duplicate attribute', () => {
     expectOcciError(
       () =>
         parseLink(
@@ -395,7 +395,7 @@ describe('malformed text → 400 naming the header and the fault', () => {
   // BUG (src/rendering/text/parse-values.ts parseLink): link attributes go into a plain `{}`, so
   // an attribute named `__proto__` (a valid attribute-name) is swallowed by the prototype setter
   // and silently lost; X-OCCI-Attribute uses a null-prototype map and keeps it.
-  it.fails('Link: an attribute named __proto__ is kept like any other', () => {
+  it('Link: an attribute named __proto__ is kept like any other', () => {
     const l = parseLink(`</network/1>; rel="${INFRA}network"; __proto__="x"`);
     expect(Object.keys(l.attributes)).toEqual(['__proto__']);
   });
@@ -577,7 +577,7 @@ describe('parsing time grows linearly with the input', () => {
   // `\d+\.?\d*` can split a run of digits in n ways, so a long digit run that is not a number
   // backtracks quadratically: `X-OCCI-Attribute: a=111…1x` with 40 000 digits takes ~2.5 s,
   // 80 000 ~6.5 s (a CPU denial of service through a text/plain body).
-  it.fails('a long bare token made of digits', () => {
+  it('a long bare token made of digits', () => {
     expect(elapsed(() => parseAttribute('X-OCCI-Attribute', `a=${'1'.repeat(N)}x`), BOUND_MS)).toBeLessThan(
       BOUND_MS,
     );
@@ -586,7 +586,7 @@ describe('parsing time grows linearly with the input', () => {
   // BUG (src/rendering/text/parse-values.ts parseAttributeDefinitions): the split regex
   // /\s+(?![^{]*\})/ rescans the rest of the list for every blank, so `attributes="a a a …"`
   // is quadratic: 40 000 names take ~3 s, 80 000 ~9 s.
-  it.fails('a long attributes="…" list in a Category', () => {
+  it('a long attributes="…" list in a Category', () => {
     expect(elapsed(() => parseCategory(`${COMPUTE}; attributes="${'a '.repeat(N)}"`), BOUND_MS)).toBeLessThan(
       BOUND_MS,
     );

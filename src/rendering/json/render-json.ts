@@ -47,13 +47,13 @@ export function categoryJson(c: Category, ctx: RenderContext): JsonObject {
   return out;
 }
 
-function attributesOf(e: Resource | Link): Record<string, AttributeValue> {
+function attributesOf(e: Resource | Link, ctx: RenderContext): Record<string, AttributeValue> {
   // occi.core.* go both top-level and in attributes: clients read one or the other (rOCCI both).
   const core: Record<string, AttributeValue> = { 'occi.core.id': e.id };
   if (e.title !== undefined) core['occi.core.title'] = e.title;
   if (isLink(e)) {
-    core['occi.core.source'] = e.source.location;
-    core['occi.core.target'] = e.target.location;
+    core['occi.core.source'] = ctx.url(e.source.location);
+    core['occi.core.target'] = ctx.url(e.target.location);
     if (e.target.kind) core['occi.core.target.kind'] = e.target.kind;
   } else if (e.summary !== undefined) {
     core['occi.core.summary'] = e.summary;
@@ -64,7 +64,7 @@ function attributesOf(e: Resource | Link): Record<string, AttributeValue> {
 export function linkJson(l: Link, ctx: RenderContext): JsonObject {
   const out: JsonObject = { kind: l.kind };
   if (l.mixins.length) out.mixins = l.mixins;
-  out.attributes = attributesOf(l);
+  out.attributes = attributesOf(l, ctx);
   if (l.actions.length) out.actions = l.actions;
   out.id = l.id;
   if (l.title !== undefined) out.title = l.title;
@@ -76,7 +76,7 @@ export function linkJson(l: Link, ctx: RenderContext): JsonObject {
 export function resourceJson(r: Resource, ctx: RenderContext): JsonObject {
   const out: JsonObject = { kind: r.kind };
   if (r.mixins.length) out.mixins = r.mixins;
-  out.attributes = attributesOf(r);
+  out.attributes = attributesOf(r, ctx);
   if (r.actions.length) out.actions = r.actions;
   out.id = r.id;
   if (r.links.length) out.links = r.links.map((l) => linkJson(l, ctx));

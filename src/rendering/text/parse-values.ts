@@ -10,7 +10,7 @@ import { isQuoted, splitOutsideQuotes, UnbalancedQuotes, unquote } from './quoti
 export const TERM = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 /** Attribute names: dot-separated 1.2 terms (action parameters such as `method` included). */
 export const ATTRIBUTE_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
-const NUMBER = /^-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const NUMBER = /^-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 const CLASSES = new Set(['kind', 'mixin', 'action']);
 
 function split(header: string, value: string, separator: string): string[] {
@@ -51,10 +51,28 @@ function parseParams(header: string, parts: string[]): Map<string, string> {
   return params;
 }
 
+/** Splits `a b{immutable required} c` at white space outside braces (linear, no backtracking). */
+function splitDefinitions(list: string): string[] {
+  const items: string[] = [];
+  let current = '';
+  let depth = 0;
+  for (const ch of list) {
+    if (ch === '{') depth++;
+    else if (ch === '}') depth = Math.max(0, depth - 1);
+    if (depth === 0 && (ch === ' ' || ch === '\t')) {
+      if (current) items.push(current);
+      current = '';
+    } else {
+      current += ch;
+    }
+  }
+  if (current) items.push(current);
+  return items;
+}
+
 function parseAttributeDefinitions(list: string): AttributeDefinition[] {
   const defs: AttributeDefinition[] = [];
-  for (const item of list.trim().split(/\s+(?![^{]*\})/)) {
-    if (item === '') continue;
+  for (const item of splitDefinitions(list)) {
     const m = /^([^{}\s]+)(?:\{([^}]*)\})?$/.exec(item);
     if (!m || !ATTRIBUTE_NAME.test(m[1]!))
       throw badRequest(`Category header: bad attribute definition '${clip(item)}'`);
@@ -132,7 +150,12 @@ export function parseLink(value: string): ParsedLink {
   const [head = '', ...rest] = split('Link', value, ';');
   const target = /^\s*<([^<>]*)>\s*$/.exec(head);
   if (!target) throw badRequest(`Link header: expected <location> first, got '${clip(head)}'`);
-  const link: ParsedLink = { target: target[1]!.trim(), rel: [], categories: [], attributes: {} };
+  const link: ParsedLink = {
+    target: target[1]!.trim(),
+    rel: [],
+    categories: [],
+    attributes: Object.create(null),
+  };
   if (link.target === '') throw badRequest('Link header: empty target location');
   for (const raw of rest) {
     const part = raw.trim();
@@ -154,6 +177,8 @@ export function parseLink(value: string): ParsedLink {
         break;
       default: {
         const [name, attr] = parseAttribute('Link', part);
+        if (Object.hasOwn(link.attributes, name))
+          throw badRequest(`Link header: attribute '${name}' given twice`);
         link.attributes[name] = attr;
       }
     }

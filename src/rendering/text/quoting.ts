@@ -2,16 +2,24 @@
 // and quoting/unquoting with escapes. Values are escaped so that no CR, LF or NUL (nor any other
 // control or non-ASCII character, where headers are concerned) can reach the wire unescaped.
 
-/** Splits on `separator` where it is outside a double-quoted string; keeps quotes in the parts. */
+/**
+ * Splits on `separator` where it is outside a double-quoted string and outside a `<URI>` (URIs
+ * may contain ',' and ';'); keeps quotes and brackets in the parts.
+ */
 export function splitOutsideQuotes(input: string, separator: string): string[] {
   const parts: string[] = [];
   let start = 0;
   let inQuotes = false;
+  let inBrackets = false;
   for (let i = 0; i < input.length; i++) {
     const ch = input[i];
     if (inQuotes) {
       if (ch === '\\') i++;
       else if (ch === '"') inQuotes = false;
+    } else if (inBrackets) {
+      if (ch === '>') inBrackets = false;
+    } else if (ch === '<') {
+      inBrackets = true;
     } else if (ch === '"') {
       inQuotes = true;
     } else if (ch === separator) {

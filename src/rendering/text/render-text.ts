@@ -7,6 +7,16 @@ import { quote } from './quoting.js';
 
 export type Field = [name: string, value: string];
 
+/** A URI fit for `<…>` and X-OCCI-Location: anything outside printable ASCII, and `<>"` and space, percent-encoded. */
+export function safeUri(uri: string): string {
+  return uri.replace(/[^\x21-\x7e]|[<>"]/g, (ch) => encodeURIComponent(ch));
+}
+
+/** A term fit for a header: the 1.2 term characters kept, anything else percent-encoded. */
+function safeTerm(term: string): string {
+  return term.replace(/[^A-Za-z0-9._~-]/g, (ch) => encodeURIComponent(ch));
+}
+
 function attributeDefinitions(defs: readonly AttributeDefinition[]): string {
   return defs
     .map((d) => {
@@ -18,7 +28,7 @@ function attributeDefinitions(defs: readonly AttributeDefinition[]): string {
 
 export function renderCategory(c: Category, ctx: RenderContext, ascii: boolean): string {
   const q = (s: string) => quote(s, ascii);
-  let out = `${c.term}; scheme=${q(c.scheme)}; class=${q(c.class)}`;
+  let out = `${safeTerm(c.term)}; scheme=${q(c.scheme)}; class=${q(c.class)}`;
   if (c.title) out += `; title=${q(c.title)}`;
   const rel = c.class === 'kind' ? c.parent : c.class === 'mixin' ? c.depends[0] : undefined;
   if (rel) out += `; rel=${q(rel)}`;
@@ -42,18 +52,18 @@ function entityCategory(id: string, ctx: RenderContext, ascii: boolean): string 
   const term = c?.term ?? id.slice(hash + 1);
   const scheme = c?.scheme ?? id.slice(0, hash + 1);
   const cls = c?.class ?? 'mixin';
-  let out = `${term}; scheme=${quote(scheme, ascii)}; class=${quote(cls, ascii)}`;
+  let out = `${safeTerm(term)}; scheme=${quote(scheme, ascii)}; class=${quote(cls, ascii)}`;
   if (c?.title) out += `; title=${quote(c.title, ascii)}`;
   return out;
 }
 
-function coreAttributes(e: Resource | Link): [string, AttributeValue][] {
+function coreAttributes(e: Resource | Link, ctx: RenderContext): [string, AttributeValue][] {
   const out: [string, AttributeValue][] = [['occi.core.id', e.id]];
   if (e.title !== undefined) out.push(['occi.core.title', e.title]);
   if (isLink(e)) {
-    out.push(['occi.core.source', e.source.location]);
+    out.push(['occi.core.source', ctx.url(e.source.location)]);
     if (e.source.kind) out.push(['occi.core.source.kind', e.source.kind]);
-    out.push(['occi.core.target', e.target.location]);
+    out.push(['occi.core.target', ctx.url(e.target.location)]);
     if (e.target.kind) out.push(['occi.core.target.kind', e.target.kind]);
   } else if (e.summary !== undefined) {
     out.push(['occi.core.summary', e.summary]);
@@ -61,17 +71,17 @@ function coreAttributes(e: Resource | Link): [string, AttributeValue][] {
   return out;
 }
 
-function allAttributes(e: Resource | Link): [string, AttributeValue][] {
-  const core = coreAttributes(e);
+function allAttributes(e: Resource | Link, ctx: RenderContext): [string, AttributeValue][] {
+  const core = coreAttributes(e, ctx);
   const seen = new Set(core.map(([n]) => n));
   return [...core, ...Object.entries(e.attributes).filter(([n]) => !seen.has(n))];
 }
 
 function renderLinkRef(l: Link, ctx: RenderContext, ascii: boolean): string {
   const q = (s: string) => quote(s, ascii);
-  let out = `<${ctx.url(l.target.location)}>; rel=${q(l.target.kind ?? l.kind)}; self=${q(ctx.url(l.location))}`;
+  let out = `<${safeUri(ctx.url(l.target.location))}>; rel=${q(l.target.kind ?? l.kind)}; self=${q(ctx.url(l.location))}`;
   out += `; category=${q([l.kind, ...l.mixins].join(' '))}`;
-  for (const [name, value] of allAttributes(l)) {
+  for (const [name, value] of allAttributes(l, ctx)) {
     if (name === 'occi.core.source' || name === 'occi.core.target' || name === 'occi.core.target.kind')
       continue;
     out += `; ${name}=${renderValue(value, ascii)}`;
@@ -86,7 +96,7 @@ export function renderActionLink(
   ascii: boolean,
 ): string {
   const term = action.slice(action.lastIndexOf('#') + 1);
-  return `<${ctx.url(entityLocation)}?action=${term}>; rel=${quote(action, ascii)}`;
+  return `<${safeUri(ctx.url(entityLocation))}?action=${safeTerm(term)}>; rel=${quote(action, ascii)}`;
 }
 
 function entityFields(e: Resource | Link, ctx: RenderContext, ascii: boolean): Field[] {
@@ -94,7 +104,7 @@ function entityFields(e: Resource | Link, ctx: RenderContext, ascii: boolean): F
   for (const m of e.mixins) fields.push(['Category', entityCategory(m, ctx, ascii)]);
   if (!isLink(e)) for (const l of e.links) fields.push(['Link', renderLinkRef(l, ctx, ascii)]);
   for (const a of e.actions) fields.push(['Link', renderActionLink(e.location, a, ctx, ascii)]);
-  for (const [name, value] of allAttributes(e))
+  for (const [name, value] of allAttributes(e, ctx))
     fields.push(['X-OCCI-Attribute', `${name}=${renderValue(value, ascii)}`]);
   return fields;
 }
@@ -107,7 +117,7 @@ export function textFields(doc: OcciDocument, ctx: RenderContext, ascii: boolean
     case 'entity':
       return entityFields(doc.entity, ctx, ascii);
     case 'collection':
-      return doc.entities.map((e) => ['X-OCCI-Location', ctx.url(e.location)]);
+      return doc.entities.map((e) => ['X-OCCI-Location', safeUri(ctx.url(e.location))]);
     case 'ok':
     case 'error':
       return [];

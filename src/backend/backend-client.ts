@@ -1,0 +1,136 @@
+// The HTTP client for backend calls: undici with keep-alive pools, connect/header/body deadlines
+// and a response size limit. Transport failures become BackendFailure with a kind the fault
+// translation turns into 502 or 504. The caller's token travels in a header and is never logged.
+import { Agent, errors, request } from 'undici';
+
+export interface BackendClientOptions {
+  connectTimeoutMs: number;
+  headersTimeoutMs: number;
+  bodyTimeoutMs: number;
+  maxResponseBytes: number;
+  keepAliveTimeoutMs: number;
+  connections: number;
+}
+
+export const DEFAULT_BACKEND_OPTIONS: BackendClientOptions = {
+  connectTimeoutMs: 5_000,
+  headersTimeoutMs: 30_000,
+  bodyTimeoutMs: 30_000,
+  maxResponseBytes: 10 * 1024 * 1024,
+  keepAliveTimeoutMs: 4_000,
+  connections: 256,
+};
+
+export interface BackendRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body?: string;
+  signal?: AbortSignal;
+}
+
+export interface BackendResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  /** Parsed JSON body; undefined when empty. */
+  body: unknown;
+}
+
+export type FailureKind = 'unreachable' | 'timeout' | 'too-large' | 'bad-response';
+
+export class BackendFailure extends Error {
+  constructor(
+    readonly kind: FailureKind,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const MAX_JSON_DEPTH = 64;
+
+function tooDeep(value: unknown, depth = 0): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (depth >= MAX_JSON_DEPTH) return true;
+  for (const v of Object.values(value)) if (tooDeep(v, depth + 1)) return true;
+  return false;
+}
+
+export class BackendClient {
+  private readonly agent: Agent;
+
+  constructor(private readonly options: BackendClientOptions = DEFAULT_BACKEND_OPTIONS) {
+    this.agent = new Agent({
+      connect: { timeout: options.connectTimeoutMs },
+      headersTimeout: options.headersTimeoutMs,
+      bodyTimeout: options.bodyTimeoutMs,
+      keepAliveTimeout: options.keepAliveTimeoutMs,
+      connections: options.connections,
+      maxResponseSize: options.maxResponseBytes,
+    });
+  }
+
+  async send(req: BackendRequest): Promise<BackendResponse> {
+    let res: Awaited<ReturnType<typeof request>>;
+    try {
+      res = await request(req.url, {
+        method: req.method as 'GET',
+        headers:
+          req.body === undefined ? req.headers : { 'content-type': 'application/json', ...req.headers },
+        body: req.body,
+        dispatcher: this.agent,
+        signal: req.signal,
+      });
+    } catch (e) {
+      throw translate(e);
+    }
+    let text: string;
+    try {
+      text = await res.body.text();
+    } catch (e) {
+      throw translate(e);
+    }
+    let body: unknown;
+    if (text.trim() !== '') {
+      try {
+        body = JSON.parse(text);
+      } catch {
+        // A non-JSON error page from a proxy in front of the backend: keep the status, drop the text.
+        if (res.statusCode < 400)
+          throw new BackendFailure(
+            'bad-response',
+            `backend answered ${res.statusCode} with a body that is not JSON`,
+          );
+        body = undefined;
+      }
+      if (tooDeep(body))
+        throw new BackendFailure(
+          'bad-response',
+          `backend answered JSON nested deeper than ${MAX_JSON_DEPTH} levels`,
+        );
+    }
+    return { status: res.statusCode, headers: res.headers, body };
+  }
+
+  close(): Promise<void> {
+    return this.agent.close();
+  }
+}
+
+function translate(e: unknown): BackendFailure {
+  if (e instanceof BackendFailure) return e;
+  if (
+    e instanceof errors.HeadersTimeoutError ||
+    e instanceof errors.BodyTimeoutError ||
+    e instanceof errors.ConnectTimeoutError
+  ) {
+    return new BackendFailure('timeout', 'backend did not answer in time');
+  }
+  if (e instanceof errors.ResponseExceededMaxSizeError)
+    return new BackendFailure('too-large', 'backend response too large');
+  if ((e as Error)?.name === 'AbortError' || (e as Error)?.name === 'TimeoutError') {
+    return new BackendFailure('timeout', 'backend call exceeded the request deadline');
+  }
+  const code = (e as NodeJS.ErrnoException)?.code ?? (e as { cause?: NodeJS.ErrnoException })?.cause?.code;
+  return new BackendFailure('unreachable', `backend unreachable${code ? ` (${code})` : ''}`);
+}

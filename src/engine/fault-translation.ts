@@ -1,0 +1,65 @@
+// The one place where backend outcomes become OCCI errors: transport failures → 502/504, backend
+// faults → the status the rules map them to (4xx pass through, 5xx → 502, 503 stays), with the
+// backend's own message where the rules can extract one. Backend 5xx text is never relayed.
+import { BackendFailure } from '../backend/backend-client.js';
+import type { CompiledFaults } from '../mapping/compile-rules.js';
+import type { Position } from '../mapping/build-categories.js';
+import { ExpressionError } from '../mapping/expressions.js';
+import { OcciError } from '../occi/errors.js';
+
+export function where(origin: Position): string {
+  return `${origin.file}:${origin.line}`;
+}
+
+export function transportError(e: BackendFailure, what: string): OcciError {
+  const status = e.kind === 'timeout' ? 504 : 502;
+  return new OcciError(status, `${what}: ${e.message}`);
+}
+
+/** Maps a backend status outside the expected ones to an OCCI status. */
+export function mapStatus(status: number, faults: readonly (CompiledFaults | undefined)[]): number {
+  for (const f of faults) {
+    const mapped = f?.status[String(status)];
+    if (mapped !== undefined) return mapped;
+  }
+  if (status >= 400 && status < 500) return status;
+  if (status === 503) return 503;
+  return 502;
+}
+
+export async function backendFault(
+  status: number,
+  body: unknown,
+  faults: readonly (CompiledFaults | undefined)[],
+  what: string,
+): Promise<OcciError> {
+  const occiStatus = mapStatus(status, faults);
+  let message: string | undefined;
+  if (status < 500) {
+    for (const f of faults) {
+      if (!f?.message || body === undefined) continue;
+      try {
+        const m = await f.message.evaluate(body);
+        if (typeof m === 'string' && m.trim() !== '') {
+          message = m;
+          break;
+        }
+        if (Array.isArray(m) && typeof m[0] === 'string') {
+          message = m[0];
+          break;
+        }
+      } catch {
+        // An unexpected error body: fall back to the generic message.
+      }
+    }
+  }
+  return new OcciError(occiStatus, message ?? `${what}: backend answered ${status}`);
+}
+
+/** A failure of a rule's own expressions: the rule is at fault, so 502 naming it. */
+export function ruleError(e: unknown, origin: Position, what: string): OcciError {
+  if (e instanceof OcciError) return e;
+  if (e instanceof BackendFailure) return transportError(e, what);
+  const detail = e instanceof ExpressionError || e instanceof Error ? e.message : String(e);
+  return new OcciError(502, `rule at ${where(origin)} failed (${what}): ${detail}`);
+}

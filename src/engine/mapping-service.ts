@@ -1,0 +1,423 @@
+// The entity service driven by the rules: turns each OCCI operation into the rule that maps it,
+// runs the rule against the backend with the caller's credentials, and shapes the outcome into
+// OCCI entities. Collections of mixins, unbound paths, and bulk deletes and actions are composed
+// from the per-kind rules, so the rules only describe single operations.
+import { BackendClient } from '../backend/backend-client.js';
+import type { RuleSet } from '../mapping/load-rules.js';
+import type { CompiledRule, OperationName } from '../mapping/compile-rules.js';
+import { ruleKey } from '../mapping/compile-rules.js';
+import { notImplemented, OcciError } from '../occi/errors.js';
+import type { Category, Kind, Link, Mixin, Resource } from '../occi/model.js';
+import { typeId } from '../occi/model.js';
+import type { CategoryRegistry } from '../occi/registry.js';
+import { shapeEntities, shapeEntity } from './entity-shape.js';
+import { matchesFilter } from './filter.js';
+import type {
+  Caller,
+  CollectionRef,
+  EntityService,
+  Operation,
+  OperationContext,
+  OperationResult,
+} from './operation.js';
+import { mixinDocument, requestDocument } from './request-document.js';
+import { type PlannedCall, type RunEnv, runRule, runSteps, selectRule, type Transport } from './run-rule.js';
+import { type Session, SessionCache } from './sessions.js';
+import { describeOperation } from './unmapped-service.js';
+
+export interface MappingServiceOptions {
+  /** Identity URL of the backend (e.g. https://accounts.example.org/identity/v2.0); none: services need fixed URLs. */
+  identityUrl?: string;
+  client?: BackendClient;
+  log?: { warn(message: string, fields?: Record<string, unknown>): void };
+}
+
+type Entity = Resource | Link;
+
+export class MappingService implements EntityService {
+  readonly client: BackendClient;
+  readonly sessions: SessionCache;
+  private readonly templateCache = new Map<string, { mixins: Mixin[]; expires: number }>();
+
+  constructor(
+    private readonly getRuleSet: () => RuleSet,
+    private readonly options: MappingServiceOptions = {},
+  ) {
+    this.client = options.client ?? new BackendClient();
+    this.sessions = new SessionCache(this.client, options.identityUrl);
+  }
+
+  close(): Promise<void> {
+    return this.client.close();
+  }
+
+  async identify(caller: Caller): Promise<string | undefined> {
+    const ruleSet = this.getRuleSet();
+    if (!ruleSet.mapping.identity || !this.options.identityUrl || !caller.token) return undefined;
+    return (await this.sessions.resolve(ruleSet.mapping, caller.token)).userId;
+  }
+
+  /** The transport that sends planned calls to the backend with the caller's token. */
+  transport(ruleSet: RuleSet, session: Session, caller: Caller, signal?: AbortSignal): Transport {
+    const mapping = ruleSet.mapping;
+    return async (call: PlannedCall) => {
+      const base = this.sessions.serviceUrl(mapping, session, call.service);
+      const query = new URLSearchParams(call.query).toString();
+      const headers: Record<string, string> = { accept: 'application/json', ...call.headers };
+      if (caller.token) headers[mapping.tokenHeader.toLowerCase()] = caller.token;
+      return this.client.send({
+        method: call.method,
+        url: base + call.path + (query ? `?${query}` : ''),
+        headers,
+        ...(call.body === undefined ? {} : { body: JSON.stringify(call.body) }),
+        ...(signal ? { signal } : {}),
+      });
+    };
+  }
+
+  helpers(registry: CategoryRegistry) {
+    return {
+      /** Ends the rule with an OCCI error, e.g. $fail(404, "server deleted"). */
+      fail: (status: unknown, message: unknown) => {
+        const code = Number(status);
+        throw new OcciError(code >= 400 && code < 600 ? code : 502, String(message ?? 'failed'));
+      },
+      /** A mixin the caller can see (templates included), as rules see request mixins. */
+      mixin: (id: unknown) =>
+        typeof id === 'string' && registry.mixin(id) ? mixinDocument(id, registry) : undefined,
+      location: (kind: string, id: unknown) => {
+        const k = findKind(registry, kind);
+        if (!k?.location || id === undefined || id === null) return undefined;
+        return `${k.location}${encodeURIComponent(String(id))}`;
+      },
+      idOf: (location: unknown, kind?: string) => {
+        if (typeof location !== 'string') return undefined;
+        const found = locate(registry, location);
+        if (!found) return undefined;
+        if (kind && found.kind !== (findKind(registry, kind) ? typeId(findKind(registry, kind)!) : kind))
+          return undefined;
+        return found.id;
+      },
+    };
+  }
+
+  async env(context: OperationContext): Promise<RunEnv> {
+    const ruleSet = this.getRuleSet();
+    const session = await this.sessions.resolve(ruleSet.mapping, context.caller.token);
+    const log = this.options.log;
+    return {
+      mapping: ruleSet.mapping,
+      transport: this.transport(ruleSet, session, context.caller, context.signal),
+      helpers: this.helpers(context.registry),
+      onCompensationFailure: (step, error) =>
+        log?.warn('compensation failed', {
+          step,
+          error: error instanceof Error ? error.message : String(error),
+        }),
+    };
+  }
+
+  rules(category: string, operation: OperationName, action?: string): readonly CompiledRule[] | undefined {
+    return this.getRuleSet().mapping.rules.get(ruleKey(category, operation, action));
+  }
+
+  private async run(
+    category: string,
+    operation: OperationName,
+    op: Operation,
+    context: OperationContext,
+    env: RunEnv,
+    action?: string,
+  ): Promise<unknown> {
+    const request = requestDocument(op, context.registry, (l) => locate(context.registry, l));
+    const vars = { id: (request as { id?: unknown }).id };
+    const rule = await selectRule(this.rules(category, operation, action), request, vars, env);
+    if (!rule) throw notImplemented(`no backend rule maps the ${describeOperation(op)}`);
+    return runRule(rule, request, vars, env);
+  }
+
+  private async listKind(kind: Kind, context: OperationContext, env: RunEnv): Promise<Entity[]> {
+    const op: Operation = {
+      op: 'list',
+      collection: { type: 'kind', kind },
+      filter: { categories: [], attributes: {} },
+    };
+    const result = await this.run(typeId(kind), 'list', op, context, env);
+    return shapeEntities(result, kind, context.registry, `list of ${typeId(kind)}`);
+  }
+
+  /** Kinds whose instances a collection holds, and an extra condition on them. */
+  private kindsOf(
+    collection: CollectionRef,
+    registry: CategoryRegistry,
+  ): { kinds: Kind[]; keep(e: Entity): boolean } {
+    const mapped = registry
+      .all()
+      .filter((c): c is Kind => c.class === 'kind' && !!this.rules(typeId(c), 'list'));
+    if (collection.type === 'kind') {
+      return {
+        kinds: mapped.filter((k) => registry.isA(typeId(k), typeId(collection.kind))),
+        keep: () => true,
+      };
+    }
+    if (collection.type === 'mixin') {
+      const id = typeId(collection.mixin);
+      return {
+        kinds: mapped.filter((k) => registry.appliesTo(id, typeId(k))),
+        keep: (e) => e.mixins.includes(id),
+      };
+    }
+    return { kinds: mapped.filter((k) => k.location?.startsWith(collection.path)), keep: () => true };
+  }
+
+  private async list(collection: CollectionRef, context: OperationContext, env: RunEnv): Promise<Entity[]> {
+    const { kinds, keep } = this.kindsOf(collection, context.registry);
+    if (kinds.length === 0 && collection.type === 'kind') {
+      throw notImplemented(`no backend rule maps the list of ${typeId(collection.kind)}`);
+    }
+    const lists = await Promise.all(kinds.map((k) => this.listKind(k, context, env)));
+    return lists.flat().filter(keep);
+  }
+
+  async execute(op: Operation, context: OperationContext): Promise<OperationResult> {
+    const env = await this.env(context);
+    switch (op.op) {
+      case 'list': {
+        const entities = (await this.list(op.collection, context, env)).filter((e) =>
+          matchesFilter(e, op.filter, context.registry),
+        );
+        return { status: 200, document: { type: 'collection', entities } };
+      }
+      case 'get': {
+        const result = await this.run(typeId(op.entity.kind), 'get', op, context, env);
+        return {
+          status: 200,
+          document: {
+            type: 'entity',
+            entity: shapeEntity(result, op.entity.kind, context.registry, `get of ${op.entity.location}`),
+          },
+        };
+      }
+      case 'create': {
+        const kind = op.input.kind;
+        const result = await this.run(typeId(kind), 'create', op, context, env);
+        const entity = shapeEntity(result, kind, context.registry, `create of ${typeId(kind)}`);
+        return { status: 201, document: { type: 'entity', entity }, headers: { Location: entity.location } };
+      }
+      case 'update':
+      case 'replace': {
+        const result = await this.run(typeId(op.entity.kind), op.op, op, context, env);
+        return this.entityAfter(result, op.entity, context, env);
+      }
+      case 'delete':
+        await this.run(typeId(op.entity.kind), 'delete', op, context, env);
+        return { status: 200, document: { type: 'ok' } };
+      case 'action': {
+        const result = await this.run(
+          typeId(op.entity.kind),
+          'action',
+          op,
+          context,
+          env,
+          typeId(op.input.action),
+        );
+        if (result === undefined || result === null) return { status: 200, document: { type: 'ok' } };
+        return this.entityAfter(result, op.entity, context, env);
+      }
+      case 'delete-all':
+      case 'collection-action': {
+        const members = (await this.list(op.collection, context, env)).filter((e) =>
+          matchesFilter(e, op.filter, context.registry),
+        );
+        await this.forEachMember(members, context, env, (e, kind) =>
+          op.op === 'delete-all'
+            ? this.run(
+                typeId(kind),
+                'delete',
+                { op: 'delete', entity: { kind, id: e.id, location: e.location } },
+                context,
+                env,
+              )
+            : this.run(
+                typeId(kind),
+                'action',
+                { op: 'action', entity: { kind, id: e.id, location: e.location }, input: op.input },
+                context,
+                env,
+                typeId(op.input.action),
+              ),
+        );
+        return { status: 200, document: { type: 'ok' } };
+      }
+      case 'associate':
+      case 'dissociate':
+      case 'set-members': {
+        const operation = op.op === 'set-members' ? 'associate' : op.op;
+        await this.run(typeId(op.mixin), operation, op, context, env);
+        return { status: 200, document: { type: 'ok' } };
+      }
+    }
+  }
+
+  /** After an update or action: the entity the rule returned, or a fresh read of it. */
+  private async entityAfter(
+    result: unknown,
+    entity: { kind: Kind; id: string; location: string },
+    context: OperationContext,
+    env: RunEnv,
+  ): Promise<OperationResult> {
+    if (result && typeof result === 'object' && 'id' in result) {
+      return {
+        status: 200,
+        document: {
+          type: 'entity',
+          entity: shapeEntity(result, entity.kind, context.registry, `update of ${entity.location}`),
+        },
+      };
+    }
+    const fresh = await this.run(typeId(entity.kind), 'get', { op: 'get', entity }, context, env);
+    return {
+      status: 200,
+      document: {
+        type: 'entity',
+        entity: shapeEntity(fresh, entity.kind, context.registry, `get of ${entity.location}`),
+      },
+    };
+  }
+
+  /** Runs an operation on each member, a few at a time; reports the first failure with a count. */
+  private async forEachMember(
+    members: Entity[],
+    context: OperationContext,
+    env: RunEnv,
+    fn: (e: Entity, kind: Kind) => Promise<unknown>,
+  ) {
+    const failures: OcciError[] = [];
+    const queue = [...members];
+    const worker = async () => {
+      for (let e = queue.shift(); e; e = queue.shift()) {
+        const kind = context.registry.kind(e.kind);
+        if (!kind) continue;
+        try {
+          await fn(e, kind);
+        } catch (err) {
+          failures.push(err instanceof OcciError ? err : new OcciError(502, String(err)));
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(4, queue.length) }, worker));
+    if (failures.length) {
+      const first = failures[0]!;
+      throw new OcciError(
+        first.status,
+        `${failures.length} of ${members.length} failed; first: ${first.message}`,
+        first.headers,
+      );
+    }
+  }
+
+  async categories(context: Omit<OperationContext, 'registry'>): Promise<Category[]> {
+    const ruleSet = this.getRuleSet();
+    const templates = ruleSet.mapping.templates;
+    if (templates.length === 0 || !context.caller.token) return [];
+    let env: RunEnv;
+    try {
+      env = await this.env({ ...context, registry: ruleSet.registry });
+    } catch {
+      return []; // no valid session: the query interface still answers, without backend templates
+    }
+    const user = context.caller.userKey ?? 'anonymous';
+    const out: Mixin[] = [];
+    await Promise.all(
+      templates.map(async (t) => {
+        const key = `${ruleSet.generation}|${user}|${t.name}`;
+        const cached = this.templateCache.get(key);
+        if (cached && cached.expires > Date.now()) {
+          out.push(...cached.mixins);
+          return;
+        }
+        try {
+          const state = { doc: {} as Record<string, unknown>, vars: {} };
+          await runSteps(t.steps, state, env, t.origin);
+          const items = await t.items.evaluate(state.doc, { ...env.helpers, tables: ruleSet.mapping.tables });
+          const mixins = (Array.isArray(items) ? items : items ? [items] : []).flatMap((item) =>
+            templateMixin(t, item),
+          );
+          this.templateCache.set(key, { mixins, expires: Date.now() + t.ttlSeconds * 1000 });
+          if (this.templateCache.size > 10_000)
+            this.templateCache.delete(this.templateCache.keys().next().value!);
+          out.push(...mixins);
+        } catch (e) {
+          this.options.log?.warn('template listing failed', {
+            template: t.name,
+            error: (e as Error).message,
+          });
+          if (cached) out.push(...cached.mixins);
+        }
+      }),
+    );
+    return out;
+  }
+}
+
+function templateMixin(t: RuleSet['mapping']['templates'][number], item: unknown): Mixin[] {
+  if (!item || typeof item !== 'object') return [];
+  const i = item as {
+    term?: unknown;
+    title?: unknown;
+    attributes?: Record<string, { default?: unknown; type?: string; description?: string }>;
+  };
+  if (typeof i.term !== 'string' && typeof i.term !== 'number') return [];
+  const term = String(i.term);
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(term)) return [];
+  return [
+    {
+      class: 'mixin',
+      term,
+      scheme: t.scheme,
+      ...(typeof i.title === 'string' ? { title: i.title } : {}),
+      location: `${t.location}${term}/`,
+      depends: [t.depends],
+      applies: t.applies,
+      actions: [],
+      attributes: Object.entries(i.attributes ?? {}).map(([name, a]) => ({
+        name,
+        type: (a.type as 'string') ?? (typeof a.default === 'number' ? 'number' : 'string'),
+        mutable: true,
+        required: false,
+        ...(a.default !== undefined && a.default !== null ? { default: a.default as string } : {}),
+        ...(a.description ? { description: a.description } : {}),
+      })),
+    },
+  ];
+}
+
+function findKind(registry: CategoryRegistry, kind: string): Kind | undefined {
+  const byId = registry.kind(kind);
+  if (byId) return byId;
+  return registry.all().find((c): c is Kind => c.class === 'kind' && c.term === kind);
+}
+
+/** Which entity a location names: `/compute/42` or `http://host/compute/42` → compute, 42. */
+export function locate(
+  registry: CategoryRegistry,
+  location: string,
+): { kind: string; id: string } | undefined {
+  let path = location;
+  if (!path.startsWith('/')) {
+    try {
+      path = new URL(location).pathname;
+    } catch {
+      return undefined;
+    }
+  }
+  const slash = path.lastIndexOf('/');
+  if (slash < 0 || slash === path.length - 1) return undefined;
+  const kind = registry.atLocation(path.slice(0, slash + 1));
+  if (kind?.class !== 'kind') return undefined;
+  try {
+    return { kind: typeId(kind), id: decodeURIComponent(path.slice(slash + 1)) };
+  } catch {
+    return undefined;
+  }
+}

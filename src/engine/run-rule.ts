@@ -1,0 +1,288 @@
+// Runs a compiled rule: binds variables, makes each step's backend call (conditionally, per item,
+// or until a state is reached), keeps each response under the step's name for later expressions,
+// compensates completed steps in reverse order when a later one fails, and evaluates the result.
+// The transport is a parameter: the server sends, `explain` records without sending.
+import type { BackendResponse } from '../backend/backend-client.js';
+import type { CompiledCall, CompiledRule, CompiledStep, MappingRules } from '../mapping/compile-rules.js';
+import type { Position } from '../mapping/build-categories.js';
+import { DEFAULT_EXPRESSION_LIMITS, type Expression, type ExpressionLimits } from '../mapping/expressions.js';
+import { MissingVariable } from '../mapping/path-template.js';
+import { OcciError } from '../occi/errors.js';
+import { backendFault, ruleError, where } from './fault-translation.js';
+
+/** A backend call as the engine builds it, before the transport adds credentials. */
+export interface PlannedCall {
+  service: string;
+  method: string;
+  /** Path below the service base, filled in. */
+  path: string;
+  query: Record<string, string>;
+  headers: Record<string, string>;
+  body?: unknown;
+  origin: Position;
+  /** The step this call belongs to (or `<step> (compensation)`). */
+  step: string;
+}
+
+export type Transport = (call: PlannedCall) => Promise<BackendResponse>;
+
+export interface RunEnv {
+  mapping: MappingRules;
+  transport: Transport;
+  /** Extra JSONata functions ($location, $idOf...). */
+  helpers: Record<string, unknown>;
+  limits?: ExpressionLimits;
+  /** Called when a compensation itself fails (the original failure is still reported). */
+  onCompensationFailure?(step: string, error: unknown): void;
+  /** In explain mode: no waiting, and expressions that fail (for want of responses) are recorded. */
+  dryRun?: { notes: string[] };
+  sleep?(ms: number): Promise<void>;
+}
+
+export interface RunState {
+  /** The expression input: `request`, each step's body by name, `item`. */
+  doc: Record<string, unknown>;
+  /** Variables: $id, bound names. */
+  vars: Record<string, unknown>;
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+async function evaluate(
+  expr: Expression,
+  state: RunState,
+  env: RunEnv,
+  extra: Record<string, unknown> = {},
+): Promise<unknown> {
+  const bindings = { ...env.helpers, tables: env.mapping.tables, ...state.vars, ...extra };
+  return expr.evaluate(state.doc, bindings, env.limits ?? DEFAULT_EXPRESSION_LIMITS);
+}
+
+async function evaluateMap(
+  map: Map<string, Expression> | undefined,
+  state: RunState,
+  env: RunEnv,
+): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  for (const [name, expr] of map ?? []) out[name] = await evaluate(expr, state, env);
+  return out;
+}
+
+function stringMap(values: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(values)) {
+    if (v === undefined || v === null) continue;
+    out[k] = typeof v === 'object' ? JSON.stringify(v) : String(v);
+  }
+  return out;
+}
+
+/** Evaluates an expression; in dry-run mode a failure is noted and yields undefined instead. */
+async function tryEvaluate(expr: Expression, state: RunState, env: RunEnv, what: string): Promise<unknown> {
+  try {
+    return await evaluate(expr, state, env);
+  } catch (e) {
+    if (!env.dryRun) throw e;
+    env.dryRun.notes.push(`${what}: not known before sending (${(e as Error).message})`);
+    return undefined;
+  }
+}
+
+async function buildCall(
+  call: CompiledCall,
+  step: string,
+  state: RunState,
+  env: RunEnv,
+  local: Record<string, unknown>,
+): Promise<PlannedCall> {
+  const scope: RunState = { doc: state.doc, vars: { ...state.vars, ...local } };
+  let path: string;
+  try {
+    path = call.path.fill(scope.vars);
+  } catch (e) {
+    if (!(e instanceof MissingVariable) || !env.dryRun) throw e;
+    env.dryRun.notes.push(`${step}: ${e.message} until earlier calls answer`);
+    path = call.path.source;
+  }
+  const planned: PlannedCall = {
+    service: call.service,
+    method: call.method,
+    path,
+    query: stringMap(await evaluateMapDry(call.query, scope, env, `${step} query`)),
+    headers: stringMap(await evaluateMapDry(call.headers, scope, env, `${step} headers`)),
+    origin: call.origin,
+    step,
+  };
+  if (call.body) planned.body = await tryEvaluate(call.body, scope, env, `${step} body`);
+  return planned;
+}
+
+async function evaluateMapDry(
+  map: Map<string, Expression> | undefined,
+  state: RunState,
+  env: RunEnv,
+  what: string,
+) {
+  if (!env.dryRun) return evaluateMap(map, state, env);
+  const out: Record<string, unknown> = {};
+  for (const [name, expr] of map ?? []) out[name] = await tryEvaluate(expr, state, env, `${what} ${name}`);
+  return out;
+}
+
+async function send(
+  call: PlannedCall,
+  compiled: CompiledCall,
+  env: RunEnv,
+  faults: CompiledStep['faults'],
+): Promise<unknown> {
+  const res = await env.transport(call);
+  const ok = compiled.expect ? compiled.expect.includes(res.status) : res.status >= 200 && res.status < 300;
+  if (!ok) {
+    throw await backendFault(
+      res.status,
+      res.body,
+      [faults, env.mapping.faults],
+      `${call.method} ${compiled.path.source} (step '${call.step}', ${where(call.origin)})`,
+    );
+  }
+  return res.body ?? null;
+}
+
+async function runStep(step: CompiledStep, state: RunState, env: RunEnv): Promise<void> {
+  if (step.when && !(await tryEvaluate(step.when, state, env, `${step.name} when`)) && !env.dryRun) {
+    state.doc[step.name] = null;
+    return;
+  }
+  const items = step.forEach
+    ? await tryEvaluate(step.forEach, state, env, `${step.name} forEach`)
+    : undefined;
+  if (
+    step.forEach &&
+    !env.dryRun &&
+    items !== undefined &&
+    !Array.isArray(items) &&
+    typeof items !== 'object'
+  ) {
+    throw new OcciError(
+      502,
+      `rule step '${step.name}' (${where(step.origin)}): forEach did not yield a list`,
+    );
+  }
+  const list = step.forEach
+    ? Array.isArray(items)
+      ? items
+      : items === undefined
+        ? env.dryRun
+          ? [undefined]
+          : []
+        : [items]
+    : [undefined];
+  const results: unknown[] = [];
+  for (const item of list) {
+    if (step.forEach) state.doc.item = item;
+    const params = env.dryRun
+      ? await evaluateMapDry(step.params, state, env, `${step.name} params`)
+      : await evaluateMap(step.params, state, env);
+    const call = await buildCall(step, step.name, state, env, params);
+    results.push(await sendWithWait(step, call, state, env));
+  }
+  delete state.doc.item;
+  state.doc[step.name] = step.forEach ? results : results[0];
+  for (const [name, expr] of step.bind ?? [])
+    state.vars[name] = await tryEvaluate(expr, state, env, `${step.name} bind ${name}`);
+}
+
+async function sendWithWait(
+  step: CompiledStep,
+  call: PlannedCall,
+  state: RunState,
+  env: RunEnv,
+): Promise<unknown> {
+  if (!step.waitFor || env.dryRun) return send(call, step, env, step.faults);
+  const deadline = Date.now() + step.waitFor.timeoutMs;
+  const sleep = env.sleep ?? defaultSleep;
+  for (;;) {
+    const body = await send(call, step, env, step.faults);
+    const probe: RunState = { doc: { ...state.doc, [step.name]: body }, vars: state.vars };
+    if (await evaluate(step.waitFor.until, probe, env)) return body;
+    if (Date.now() + step.waitFor.intervalMs > deadline) {
+      throw new OcciError(
+        504,
+        `step '${step.name}' (${where(step.origin)}): the backend did not reach the awaited state within ${step.waitFor.timeoutMs} ms`,
+      );
+    }
+    await sleep(step.waitFor.intervalMs);
+  }
+}
+
+/** Runs steps in order; on failure compensates the completed ones (newest first) and rethrows. */
+export async function runSteps(
+  steps: readonly CompiledStep[],
+  state: RunState,
+  env: RunEnv,
+  origin: Position,
+): Promise<void> {
+  const done: { step: CompiledStep; snapshot: RunState }[] = [];
+  for (const step of steps) {
+    try {
+      await runStep(step, state, env);
+      if (state.doc[step.name] !== null || !step.when)
+        done.push({ step, snapshot: { doc: { ...state.doc }, vars: { ...state.vars } } });
+    } catch (e) {
+      const error = ruleError(e, step.origin ?? origin, `step '${step.name}'`);
+      for (const { step: s, snapshot } of done.reverse()) {
+        if (!s.compensate) continue;
+        try {
+          const call = await buildCall(s.compensate, `${s.name} (compensation)`, snapshot, env, {});
+          await send(call, s.compensate, env, undefined);
+        } catch (ce) {
+          env.onCompensationFailure?.(s.name, ce);
+        }
+      }
+      throw error;
+    }
+  }
+}
+
+/** Runs a rule for a request; returns the value of its `result` (undefined without one). */
+export async function runRule(
+  rule: CompiledRule,
+  request: unknown,
+  vars: Record<string, unknown>,
+  env: RunEnv,
+): Promise<unknown> {
+  if (rule.unsupported) throw new OcciError(501, rule.unsupported);
+  const state: RunState = { doc: { request }, vars: { ...vars } };
+  try {
+    for (const [name, expr] of rule.bind ?? [])
+      state.vars[name] = await tryEvaluate(expr, state, env, `bind ${name}`);
+  } catch (e) {
+    throw ruleError(e, rule.origin, 'bind');
+  }
+  await runSteps(rule.steps, state, env, rule.origin);
+  if (!rule.result) return undefined;
+  try {
+    return await evaluate(rule.result, state, env);
+  } catch (e) {
+    if (env.dryRun) return undefined;
+    throw ruleError(e, rule.origin, 'result');
+  }
+}
+
+/** Picks the first rule whose `when` holds for the request. */
+export async function selectRule(
+  candidates: readonly CompiledRule[] | undefined,
+  request: unknown,
+  vars: Record<string, unknown>,
+  env: RunEnv,
+) {
+  for (const rule of candidates ?? []) {
+    if (!rule.when) return rule;
+    try {
+      if (await evaluate(rule.when, { doc: { request }, vars }, env)) return rule;
+    } catch (e) {
+      throw ruleError(e, rule.origin, 'when');
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,100 @@
+// Callers' sessions with the backend: their token checked once with the identity service and the
+// service catalog it returns, cached for the TTL the rules set. Keyed by a hash of the token, so
+// the cache holds no token text as a key.
+import { createHash } from 'node:crypto';
+import type { BackendClient } from '../backend/backend-client.js';
+import { BackendFailure } from '../backend/backend-client.js';
+import type { MappingRules } from '../mapping/compile-rules.js';
+import { OcciError } from '../occi/errors.js';
+import { backendFault, ruleError, transportError } from './fault-translation.js';
+
+export interface Session {
+  userId?: string;
+  /** Service type → base URL, from the catalog. */
+  catalog: Map<string, string>;
+}
+
+const MAX_SESSIONS = 10_000;
+
+export class SessionCache {
+  private readonly sessions = new Map<string, { session: Session; expires: number }>();
+
+  constructor(
+    private readonly client: BackendClient,
+    private readonly identityUrl: string | undefined,
+  ) {}
+
+  /** The base URL Keystone clients append /v2.0/tokens to: the identity URL without its version. */
+  identityBase(): string | undefined {
+    return this.identityUrl?.replace(/\/v\d+(\.\d+)?\/?$/, '');
+  }
+
+  unauthorized(mapping: MappingRules, message: string): OcciError {
+    const base = this.identityBase();
+    const challenge = mapping.identity?.challenge;
+    const headers: Record<string, string> = {};
+    if (challenge && base) headers['WWW-Authenticate'] = challenge.replace('{identity}', base);
+    return new OcciError(401, message, headers);
+  }
+
+  async resolve(mapping: MappingRules, token: string | undefined): Promise<Session> {
+    const identity = mapping.identity;
+    if (!identity || !this.identityUrl) return { catalog: new Map() };
+    if (!token) throw this.unauthorized(mapping, 'authentication required: send an X-Auth-Token');
+    const key = createHash('sha256').update(token).digest('hex');
+    const cached = this.sessions.get(key);
+    if (cached && cached.expires > Date.now()) return cached.session;
+    const what = 'identity check';
+    let res: Awaited<ReturnType<BackendClient['send']>>;
+    try {
+      const body = identity.body ? await identity.body.evaluate({}, { token }) : undefined;
+      res = await this.client.send({
+        method: identity.method,
+        url: this.identityUrl.replace(/\/$/, '') + identity.path.fill({}),
+        headers: { accept: 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    } catch (e) {
+      if (e instanceof BackendFailure) throw transportError(e, what);
+      throw ruleError(e, identity.origin, what);
+    }
+    if (res.status === 401 || res.status === 403)
+      throw this.unauthorized(mapping, 'the backend rejected the token');
+    const ok = identity.expect ? identity.expect.includes(res.status) : res.status >= 200 && res.status < 300;
+    if (!ok) {
+      const fault = await backendFault(res.status, res.body, [mapping.faults], what);
+      throw fault.status === 401 ? this.unauthorized(mapping, fault.message) : fault;
+    }
+    let session: Session;
+    try {
+      const userId = await identity.user.evaluate(res.body);
+      const entries = await identity.catalog.evaluate(res.body);
+      const catalog = new Map<string, string>();
+      for (const e of Array.isArray(entries) ? entries : entries ? [entries] : []) {
+        if (e && typeof e.type === 'string' && typeof e.url === 'string') catalog.set(e.type, e.url);
+      }
+      session = {
+        catalog,
+        ...(typeof userId === 'string' || typeof userId === 'number' ? { userId: String(userId) } : {}),
+      };
+    } catch (e) {
+      throw ruleError(e, identity.origin, what);
+    }
+    if (this.sessions.size >= MAX_SESSIONS) this.sessions.delete(this.sessions.keys().next().value!);
+    this.sessions.set(key, { session, expires: Date.now() + identity.ttlSeconds * 1000 });
+    return session;
+  }
+
+  /** The base URL of a service for this session. */
+  serviceUrl(mapping: MappingRules, session: Session, name: string): string {
+    const def = mapping.services.get(name);
+    if (!def) throw new OcciError(502, `service '${name}' is not declared`);
+    if (def.url) return def.url.replace(/\/$/, '');
+    const found = def.catalog ? session.catalog.get(def.catalog) : undefined;
+    if (!found)
+      throw new OcciError(502, `service '${name}' (type '${def.catalog}') is not in the identity catalog`);
+    const base = found.replace(/\/$/, '');
+    if (!def.version || /\/v\d+(\.\d+)?$/.test(base)) return base;
+    return `${base}/${def.version}`;
+  }
+}
