@@ -108,7 +108,7 @@ describe('identity: POST /tokens', () => {
     const r = await fetch(`${ctx.sim.identityUrl}/tokens`);
     expect(r.status).toBe(405);
     expect(r.headers.get('allow')).toBe('POST');
-    expect((await r.json()).notAllowed.code).toBe(405);
+    expect(((await r.json()) as { notAllowed: { code: number } }).notAllowed.code).toBe(405);
   });
 
   it('GET /tokens/{id} only knows OAuth2 tokens: 404', async () => {
