@@ -14,6 +14,8 @@ export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
 const commands: Record<string, () => Promise<Command>> = {
   serve: async () => (await import('./server/serve-command.js')).serveCommand,
   simulator: async () => (await import('./simulator/command.js')).simulatorCommand,
+  check: async () => (await import('./mapping/check-command.js')).checkCommand,
+  explain: async () => (await import('./server/explain-command.js')).explainCommand,
 };
 
 function help(): string {
@@ -27,6 +29,8 @@ function help(): string {
   const summaries: Record<string, string> = {
     serve: 'serve OCCI (on the embedded Cyclades simulator unless --backend is given)',
     simulator: 'run the Cyclades simulator standalone',
+    check: 'check rule files; print every problem with file:line:col',
+    explain: 'show the rule an OCCI request matches and the backend calls it would make',
   };
   for (const name of Object.keys(commands)) lines.push(`  ${name.padEnd(12)}${summaries[name] ?? ''}`);
   lines.push(

@@ -3,7 +3,7 @@
 // renders the outcome in the media type the client accepts. Every failure becomes an OCCI error
 // in that media type; nothing escapes as an unhandled exception.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Caller, EntityService, Operation, OperationResult } from '../engine/operation.js';
+import type { Caller, EntityService, OperationResult } from '../engine/operation.js';
 import {
   checkAttributes,
   resolveMixins,
@@ -11,13 +11,14 @@ import {
   validateCreate,
 } from '../engine/validate-request.js';
 import { badRequest, methodNotAllowed, notFound, OcciError } from '../occi/errors.js';
-import type { Category, Kind, Mixin } from '../occi/model.js';
+import { type AdminOptions, handleAdmin } from './admin.js';
+import { type RoutedRequest, route } from './route-request.js';
+import type { Category } from '../occi/model.js';
 import { typeId } from '../occi/model.js';
 import type { CategoryRegistry } from '../occi/registry.js';
 import type { RuleSet } from '../mapping/load-rules.js';
 import type { RenderContext } from '../rendering/document.js';
 import { negotiate, type Rendering } from '../rendering/media-types.js';
-import type { ParsedRequest } from '../rendering/parsed.js';
 import { parseRequest } from '../rendering/parse-request.js';
 import type { UserMixinStore } from '../store/user-mixin-store.js';
 import { SERVER_HEADER } from '../version.js';
@@ -34,16 +35,13 @@ export interface AppState {
   limits: Limits;
   /** Base URL to render absolute locations with; relative paths when absent. */
   publicUrl?: string;
+  admin?: AdminOptions;
 }
 
 const QUERY_PATHS = new Set(['/-/', '/.well-known/org/ogf/occi/-/']);
 const SUPPORTED = { major: 1, minor: 2 };
 
-interface OcciRequest {
-  method: string;
-  path: string;
-  query: URLSearchParams;
-  parsed: ParsedRequest;
+interface OcciRequest extends RoutedRequest {
   caller: Caller;
 }
 
@@ -66,6 +64,15 @@ export function createOcciHandler(getState: () => AppState) {
     const started = process.hrtime.bigint();
     const state = getState(); // one rule set for the whole request, even if a reload happens meanwhile
     res.setHeader('Server', SERVER_HEADER);
+    const path = (req.url ?? '/').split('?')[0]!;
+    if (path.startsWith('/_admin/')) {
+      await handleAdmin(req, res, path, state.admin).catch((e) => {
+        state.log.error('admin request failed', { error: (e as Error).message });
+        if (!res.headersSent) res.writeHead(500).end();
+      });
+      state.log.info('admin request', { method: req.method, path, status: res.statusCode });
+      return;
+    }
     const renderContext: RenderContext = {
       url: (path) =>
         encodePath(
@@ -182,153 +189,4 @@ async function queryInterface(request: OcciRequest, state: AppState, view: Categ
     owned.filter((m) => !removed.has(typeId(m))),
   );
   return { status: 200, document: { type: 'ok' } };
-}
-
-/** Finds the kind whose collection holds this entity path: /compute/123 → compute, id 123. */
-function entityAt(path: string, view: CategoryRegistry): { kind: Kind; id: string } | undefined {
-  const slash = path.lastIndexOf('/');
-  if (slash <= 0 || slash === path.length - 1) return undefined;
-  const kind = view.atLocation(path.slice(0, slash + 1));
-  if (kind?.class !== 'kind') return undefined;
-  try {
-    return { kind, id: decodeURIComponent(path.slice(slash + 1)) };
-  } catch {
-    throw badRequest(`path '${path}' has a malformed percent-encoding`);
-  }
-}
-
-function filterOf(parsed: ParsedRequest) {
-  return { categories: parsed.categories, attributes: parsed.attributes };
-}
-
-function route(request: OcciRequest, view: CategoryRegistry): Operation {
-  const { method, path, query, parsed } = request;
-  const actionTerm = query.get('action');
-  if (query.has('action') && !actionTerm) throw badRequest("query parameter 'action' needs an action term");
-  const collection = view.atLocation(path);
-  if (collection) return collectionOperation(method, collection, actionTerm, parsed, view);
-  const entity = entityAt(path, view);
-  if (entity) return entityOperation(method, { ...entity, location: path }, actionTerm, parsed, view);
-  if (path.endsWith('/')) {
-    if (actionTerm)
-      throw badRequest('actions can be triggered on entities and on kind or mixin collections only');
-    const ref = { type: 'path' as const, path };
-    if (method === 'GET') return { op: 'list', collection: ref, filter: filterOf(parsed) };
-    if (method === 'DELETE') return { op: 'delete-all', collection: ref, filter: filterOf(parsed) };
-    throw methodNotAllowed(['GET', 'HEAD', 'DELETE']);
-  }
-  throw notFound(`nothing at '${path}'`);
-}
-
-function collectionOperation(
-  method: string,
-  collection: Kind | Mixin,
-  actionTerm: string | null,
-  parsed: ParsedRequest,
-  view: CategoryRegistry,
-): Operation {
-  const ref =
-    collection.class === 'kind'
-      ? { type: 'kind' as const, kind: collection }
-      : { type: 'mixin' as const, mixin: collection };
-  const allowed =
-    collection.class === 'kind'
-      ? ['GET', 'HEAD', 'POST', 'DELETE']
-      : ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'];
-  switch (method) {
-    case 'GET':
-      return { op: 'list', collection: ref, filter: filterOf(parsed) };
-    case 'POST':
-      if (actionTerm) {
-        const actions =
-          collection.class === 'kind'
-            ? view.effectiveActions(typeId(collection))
-            : view.mixinClosure(typeId(collection)).flatMap((m) => m.actions);
-        const input = validateAction(parsed, actionTerm, actions, view);
-        // The filter is what the request carries besides the action itself.
-        const filter = {
-          categories: parsed.categories.filter((c) => c.class !== 'action' && !view.action(typeId(c))),
-          attributes: {},
-        };
-        return { op: 'collection-action', collection: ref, input, filter };
-      }
-      if (collection.class === 'kind')
-        return { op: 'create', input: validateCreate(parsed, collection, view) };
-      return { op: 'associate', mixin: collection, locations: needLocations(parsed, 'associate with') };
-    case 'PUT':
-      if (collection.class === 'kind')
-        throw methodNotAllowed(allowed, 'PUT is not defined on a kind collection');
-      return { op: 'set-members', mixin: collection, locations: parsed.locations };
-    case 'DELETE':
-      if (collection.class === 'kind') return { op: 'delete-all', collection: ref, filter: filterOf(parsed) };
-      return { op: 'dissociate', mixin: collection, locations: needLocations(parsed, 'dissociate from') };
-    default:
-      throw methodNotAllowed(allowed);
-  }
-}
-
-function needLocations(parsed: ParsedRequest, verb: string): string[] {
-  if (parsed.locations.length === 0)
-    throw badRequest(`give the X-OCCI-Location of each entity to ${verb} this mixin`);
-  return parsed.locations;
-}
-
-function entityOperation(
-  method: string,
-  entity: { kind: Kind; id: string; location: string },
-  actionTerm: string | null,
-  parsed: ParsedRequest,
-  view: CategoryRegistry,
-): Operation {
-  const kindId = typeId(entity.kind);
-  switch (method) {
-    case 'GET':
-      return { op: 'get', entity };
-    case 'DELETE':
-      return { op: 'delete', entity };
-    case 'POST': {
-      if (actionTerm) {
-        const input = validateAction(
-          parsed,
-          actionTerm,
-          view.effectiveActions(kindId, mixinsOf(parsed, view)),
-          view,
-        );
-        return { op: 'action', entity, input };
-      }
-      const kinds = parsed.categories.filter((c) => c.class === 'kind' || view.kind(typeId(c)));
-      for (const k of kinds)
-        if (typeId(k) !== kindId) throw badRequest(`the kind of an entity cannot change (to '${typeId(k)}')`);
-      if (parsed.links.length && view.isLinkKind(kindId))
-        throw badRequest('a link entity cannot carry Link headers');
-      const mixins = resolveMixins(
-        parsed.categories.filter((c) => !kinds.includes(c)),
-        entity.kind,
-        view,
-      );
-      const defs = view.effectiveAttributes(kindId, [...mixins, ...applicableMixins(entity.kind, view)]);
-      const attributes = checkAttributes(parsed.attributes, defs, { context: `kind '${kindId}'` });
-      return { op: 'update', entity, mixins, attributes, links: parsed.links };
-    }
-    case 'PUT': {
-      if (parsed.links.length)
-        throw badRequest('a full update (PUT) cannot carry Link headers; existing links are kept');
-      return { op: 'replace', entity, input: validateCreate(parsed, entity.kind, view) };
-    }
-    default:
-      throw methodNotAllowed(['GET', 'HEAD', 'POST', 'PUT', 'DELETE']);
-  }
-}
-
-/** Mixins named in a request, known or not (unknown ones are reported where they matter). */
-function mixinsOf(parsed: ParsedRequest, view: CategoryRegistry): string[] {
-  return parsed.categories.map(typeId).filter((id) => view.mixin(id));
-}
-
-/** Every mixin that may be on an entity of this kind, for checking attributes of a partial update. */
-function applicableMixins(kind: Kind, view: CategoryRegistry): string[] {
-  return view
-    .all()
-    .filter((c) => c.class === 'mixin' && view.appliesTo(typeId(c), typeId(kind)) && c.applies.length > 0)
-    .map(typeId);
 }

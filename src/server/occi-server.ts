@@ -9,6 +9,7 @@ import { UserMixinStore } from '../store/user-mixin-store.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import { createLog, type Log } from './log.js';
 import { type AppState, createOcciHandler } from './occi-app.js';
+import { RuleReloader } from './rule-reloader.js';
 
 export interface OcciServerOptions {
   host?: string;
@@ -19,6 +20,12 @@ export interface OcciServerOptions {
   publicUrl?: string;
   log?: Log;
   limits?: Partial<Limits>;
+  /** The directory the rules were loaded from: enables reloads (admin request, SIGHUP via reload()). */
+  rulesDir?: string;
+  /** Also reload when a file in rulesDir changes. */
+  watchRules?: boolean;
+  /** Enables /_admin/ endpoints for requests carrying this X-Admin-Token. */
+  adminToken?: string;
 }
 
 export interface RunningOcciServer {
@@ -26,6 +33,8 @@ export interface RunningOcciServer {
   server: Server;
   /** Replaces the rule set; requests already running finish on the one they started with. */
   setRuleSet(ruleSet: RuleSet): void;
+  /** Reloads the rules from rulesDir (as SIGHUP does); undefined without one. */
+  reloader?: RuleReloader;
   state(): AppState;
   close(): Promise<void>;
 }
@@ -41,6 +50,18 @@ export async function startOcciServer(options: OcciServerOptions): Promise<Runni
     limits,
     ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
   };
+  const reloader = options.rulesDir
+    ? new RuleReloader(
+        options.rulesDir,
+        () => state.ruleSet,
+        (ruleSet) => {
+          state = { ...state, ruleSet };
+        },
+        log,
+      )
+    : undefined;
+  if (options.adminToken) state.admin = { token: options.adminToken, reloader, ruleSet: () => state.ruleSet };
+  if (reloader && options.watchRules) reloader.watch();
   const handler = createOcciHandler(() => state);
   const server = createServer(
     {
@@ -83,8 +104,10 @@ export async function startOcciServer(options: OcciServerOptions): Promise<Runni
       state = { ...state, ruleSet };
     },
     state: () => state,
+    ...(reloader ? { reloader } : {}),
     close: () =>
       new Promise<void>((resolve) => {
+        reloader?.close();
         server.close(() => resolve());
         server.closeIdleConnections();
       }),

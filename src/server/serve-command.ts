@@ -1,14 +1,12 @@
 // `snf-occi serve`: loads the rules, opens the state store and serves OCCI until stopped.
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { DEFAULT_RULES_DIR } from '../mapping/default-rules.js';
 import { loadRules } from '../mapping/load-rules.js';
 import { formatProblem } from '../mapping/problems.js';
 import { createLog, type Level } from './log.js';
 import { startOcciServer } from './occi-server.js';
 import { MappingService } from '../engine/mapping-service.js';
 import { startSimulator } from '../simulator/index.js';
-
-export const DEFAULT_RULES_DIR = fileURLToPath(new URL('../../mappings', import.meta.url));
 
 const usage = `Usage: snf-occi serve [options]
 
@@ -20,7 +18,13 @@ Options:
   --backend URL     identity URL of the Synnefo deployment (e.g. https://accounts.example.org/identity/v2.0);
                     without it, the embedded Cyclades simulator is started on a free loopback port
   --public-url URL  base URL for absolute locations in responses (default: relative paths)
-  --log-level L     debug, info, warn or error (default info)`;
+  --no-watch        do not reload the rules when a file in the rules directory changes
+  --admin-token T   enable /_admin/ (reload, rules, explain) for requests with X-Admin-Token: T
+                    (default: $SNF_OCCI_ADMIN_TOKEN; disabled when neither is set)
+  --log-level L     debug, info, warn or error (default info)
+
+The rules reload on a change in the rules directory, on SIGHUP and on POST /_admin/reload; rules
+that do not load are never served (the old ones keep serving, the problems are logged).`;
 
 export const serveCommand = {
   summary: 'Serve OCCI',
@@ -37,10 +41,12 @@ export const serveCommand = {
           'state-dir': { type: 'string', default: '.snf-occi' },
           'public-url': { type: 'string' },
           backend: { type: 'string' },
+          'no-watch': { type: 'boolean' },
+          'admin-token': { type: 'string' },
           'log-level': { type: 'string', default: 'info' },
         },
         strict: true,
-      }) as { values: Record<string, string | undefined> });
+      }) as unknown as { values: Record<string, string | undefined> });
     } catch (e) {
       console.error(`snf-occi serve: ${(e as Error).message}\n\n${usage}`);
       return 2;
@@ -76,8 +82,9 @@ export const serveCommand = {
       console.log(`snf-occi: embedded Cyclades simulator on ${simulator.url}`);
       for (const u of simulator.users) console.log(`snf-occi: demo user ${u.name}: X-Auth-Token: ${u.token}`);
     }
-    let ruleSet = loaded.ruleSet;
-    const service = new MappingService(() => ruleSet, { identityUrl: backend, log });
+    let currentRules = () => loaded.ruleSet!;
+    const service = new MappingService(() => currentRules(), { identityUrl: backend, log });
+    const adminToken = values['admin-token'] ?? process.env.SNF_OCCI_ADMIN_TOKEN;
     let server: Awaited<ReturnType<typeof startOcciServer>>;
     try {
       server = await startOcciServer({
@@ -87,6 +94,9 @@ export const serveCommand = {
         stateDir: values['state-dir']!,
         service,
         log,
+        rulesDir: values.rules!,
+        watchRules: !values['no-watch'],
+        ...(adminToken ? { adminToken } : {}),
         ...(values['public-url'] ? { publicUrl: values['public-url'] } : {}),
       });
     } catch (e) {
@@ -94,13 +104,16 @@ export const serveCommand = {
       await simulator?.close();
       return 1;
     }
-    ruleSet = server.state().ruleSet;
+    currentRules = () => server.state().ruleSet;
+    const onHangup = () => void server.reloader?.reload('SIGHUP');
+    process.on('SIGHUP', onHangup);
     console.log(`snf-occi: serving OCCI on ${server.url} (query interface: ${server.url}/-/)`);
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });
+    process.off('SIGHUP', onHangup);
     await server.close();
     await service.close();
     await simulator?.close();

@@ -1,0 +1,170 @@
+// Routing of OCCI requests: from method, path, query and parsed content to the Operation the
+// entity service executes, checking the request against the model on the way (pure: no I/O).
+import type { Operation } from '../engine/operation.js';
+import {
+  checkAttributes,
+  resolveMixins,
+  validateAction,
+  validateCreate,
+} from '../engine/validate-request.js';
+import { badRequest, methodNotAllowed, notFound } from '../occi/errors.js';
+import type { Kind, Mixin } from '../occi/model.js';
+import { typeId } from '../occi/model.js';
+import type { CategoryRegistry } from '../occi/registry.js';
+import type { ParsedRequest } from '../rendering/parsed.js';
+
+export interface RoutedRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  parsed: ParsedRequest;
+}
+
+/** Finds the kind whose collection holds this entity path: /compute/123 → compute, id 123. */
+function entityAt(path: string, view: CategoryRegistry): { kind: Kind; id: string } | undefined {
+  const slash = path.lastIndexOf('/');
+  if (slash <= 0 || slash === path.length - 1) return undefined;
+  const kind = view.atLocation(path.slice(0, slash + 1));
+  if (kind?.class !== 'kind') return undefined;
+  try {
+    return { kind, id: decodeURIComponent(path.slice(slash + 1)) };
+  } catch {
+    throw badRequest(`path '${path}' has a malformed percent-encoding`);
+  }
+}
+
+function filterOf(parsed: ParsedRequest) {
+  return { categories: parsed.categories, attributes: parsed.attributes };
+}
+
+export function route(request: RoutedRequest, view: CategoryRegistry): Operation {
+  const { method, path, query, parsed } = request;
+  const actionTerm = query.get('action');
+  if (query.has('action') && !actionTerm) throw badRequest("query parameter 'action' needs an action term");
+  const collection = view.atLocation(path);
+  if (collection) return collectionOperation(method, collection, actionTerm, parsed, view);
+  const entity = entityAt(path, view);
+  if (entity) return entityOperation(method, { ...entity, location: path }, actionTerm, parsed, view);
+  if (path.endsWith('/')) {
+    if (actionTerm)
+      throw badRequest('actions can be triggered on entities and on kind or mixin collections only');
+    const ref = { type: 'path' as const, path };
+    if (method === 'GET') return { op: 'list', collection: ref, filter: filterOf(parsed) };
+    if (method === 'DELETE') return { op: 'delete-all', collection: ref, filter: filterOf(parsed) };
+    throw methodNotAllowed(['GET', 'HEAD', 'DELETE']);
+  }
+  throw notFound(`nothing at '${path}'`);
+}
+
+function collectionOperation(
+  method: string,
+  collection: Kind | Mixin,
+  actionTerm: string | null,
+  parsed: ParsedRequest,
+  view: CategoryRegistry,
+): Operation {
+  const ref =
+    collection.class === 'kind'
+      ? { type: 'kind' as const, kind: collection }
+      : { type: 'mixin' as const, mixin: collection };
+  const allowed =
+    collection.class === 'kind'
+      ? ['GET', 'HEAD', 'POST', 'DELETE']
+      : ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'];
+  switch (method) {
+    case 'GET':
+      return { op: 'list', collection: ref, filter: filterOf(parsed) };
+    case 'POST':
+      if (actionTerm) {
+        const actions =
+          collection.class === 'kind'
+            ? view.effectiveActions(typeId(collection))
+            : view.mixinClosure(typeId(collection)).flatMap((m) => m.actions);
+        const input = validateAction(parsed, actionTerm, actions, view);
+        // The filter is what the request carries besides the action itself.
+        const filter = {
+          categories: parsed.categories.filter((c) => c.class !== 'action' && !view.action(typeId(c))),
+          attributes: {},
+        };
+        return { op: 'collection-action', collection: ref, input, filter };
+      }
+      if (collection.class === 'kind')
+        return { op: 'create', input: validateCreate(parsed, collection, view) };
+      return { op: 'associate', mixin: collection, locations: needLocations(parsed, 'associate with') };
+    case 'PUT':
+      if (collection.class === 'kind')
+        throw methodNotAllowed(allowed, 'PUT is not defined on a kind collection');
+      return { op: 'set-members', mixin: collection, locations: parsed.locations };
+    case 'DELETE':
+      if (collection.class === 'kind') return { op: 'delete-all', collection: ref, filter: filterOf(parsed) };
+      return { op: 'dissociate', mixin: collection, locations: needLocations(parsed, 'dissociate from') };
+    default:
+      throw methodNotAllowed(allowed);
+  }
+}
+
+function needLocations(parsed: ParsedRequest, verb: string): string[] {
+  if (parsed.locations.length === 0)
+    throw badRequest(`give the X-OCCI-Location of each entity to ${verb} this mixin`);
+  return parsed.locations;
+}
+
+function entityOperation(
+  method: string,
+  entity: { kind: Kind; id: string; location: string },
+  actionTerm: string | null,
+  parsed: ParsedRequest,
+  view: CategoryRegistry,
+): Operation {
+  const kindId = typeId(entity.kind);
+  switch (method) {
+    case 'GET':
+      return { op: 'get', entity };
+    case 'DELETE':
+      return { op: 'delete', entity };
+    case 'POST': {
+      if (actionTerm) {
+        const input = validateAction(
+          parsed,
+          actionTerm,
+          view.effectiveActions(kindId, mixinsOf(parsed, view)),
+          view,
+        );
+        return { op: 'action', entity, input };
+      }
+      const kinds = parsed.categories.filter((c) => c.class === 'kind' || view.kind(typeId(c)));
+      for (const k of kinds)
+        if (typeId(k) !== kindId) throw badRequest(`the kind of an entity cannot change (to '${typeId(k)}')`);
+      if (parsed.links.length && view.isLinkKind(kindId))
+        throw badRequest('a link entity cannot carry Link headers');
+      const mixins = resolveMixins(
+        parsed.categories.filter((c) => !kinds.includes(c)),
+        entity.kind,
+        view,
+      );
+      const defs = view.effectiveAttributes(kindId, [...mixins, ...applicableMixins(entity.kind, view)]);
+      const attributes = checkAttributes(parsed.attributes, defs, { context: `kind '${kindId}'` });
+      return { op: 'update', entity, mixins, attributes, links: parsed.links };
+    }
+    case 'PUT': {
+      if (parsed.links.length)
+        throw badRequest('a full update (PUT) cannot carry Link headers; existing links are kept');
+      return { op: 'replace', entity, input: validateCreate(parsed, entity.kind, view) };
+    }
+    default:
+      throw methodNotAllowed(['GET', 'HEAD', 'POST', 'PUT', 'DELETE']);
+  }
+}
+
+/** Mixins named in a request, known or not (unknown ones are reported where they matter). */
+function mixinsOf(parsed: ParsedRequest, view: CategoryRegistry): string[] {
+  return parsed.categories.map(typeId).filter((id) => view.mixin(id));
+}
+
+/** Every mixin that may be on an entity of this kind, for checking attributes of a partial update. */
+function applicableMixins(kind: Kind, view: CategoryRegistry): string[] {
+  return view
+    .all()
+    .filter((c) => c.class === 'mixin' && view.appliesTo(typeId(c), typeId(kind)) && c.applies.length > 0)
+    .map(typeId);
+}

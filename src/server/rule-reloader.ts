@@ -1,0 +1,120 @@
+// Hot reload of the rules: on a change in the rules directory (the directory is watched, not
+// single files, so editors that replace files are seen), on SIGHUP and on an admin request, the
+// whole rule set is loaded anew and swapped in at once. A rule set that fails to load is never
+// served: the old one keeps serving and the problems are logged with their positions.
+import { type FSWatcher, watch } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { loadRules, type RuleSet } from '../mapping/load-rules.js';
+import { formatProblem, type Problem } from '../mapping/problems.js';
+import type { Log } from './log.js';
+
+export interface ReloadOutcome {
+  ok: boolean;
+  generation: number;
+  problems: Problem[];
+}
+
+export class RuleReloader {
+  private readonly watchers = new Map<string, FSWatcher>();
+  private closed = false;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<ReloadOutcome> | undefined;
+  private again = false;
+  last: ReloadOutcome | undefined;
+
+  constructor(
+    private readonly dir: string,
+    private readonly current: () => RuleSet,
+    private readonly swap: (ruleSet: RuleSet) => void,
+    private readonly log: Log,
+    private readonly debounceMs = 100,
+  ) {}
+
+  /** Loads the rules and swaps them in if they are clean. Concurrent calls share one load, plus one more. */
+  reload(reason: string): Promise<ReloadOutcome> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      let outcome: ReloadOutcome;
+      do {
+        this.again = false;
+        const result = await loadRules(this.dir);
+        if (result.ruleSet) {
+          this.swap(result.ruleSet);
+          outcome = { ok: true, generation: result.ruleSet.generation, problems: [] };
+          this.log.info('rules reloaded', {
+            reason,
+            generation: result.ruleSet.generation,
+            files: result.ruleSet.files.length,
+          });
+        } else {
+          outcome = { ok: false, generation: this.current().generation, problems: result.problems };
+          this.log.error('rules not reloaded: the old rules keep serving', {
+            reason,
+            problems: result.problems.map(formatProblem),
+          });
+        }
+      } while (this.again);
+      this.last = outcome;
+      return outcome;
+    })().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  /**
+   * Watches the directory and each directory below it (non-recursive watchers on directories
+   * survive editors replacing files, which recursive watches on Linux do not always report).
+   * Bursts of changes (an editor saving) become one reload.
+   */
+  watch(): void {
+    void this.refreshWatchers();
+  }
+
+  private async refreshWatchers(): Promise<void> {
+    const dirs = [this.dir];
+    try {
+      for (const e of await readdir(this.dir, { recursive: true, withFileTypes: true })) {
+        if (e.isDirectory()) dirs.push(join(e.parentPath ?? (e as unknown as { path: string }).path, e.name));
+      }
+    } catch (e) {
+      this.log.warn('rules directory cannot be listed', { error: (e as Error).message });
+    }
+    if (this.closed) return;
+    for (const [dir, w] of this.watchers) {
+      if (!dirs.includes(dir)) {
+        w.close();
+        this.watchers.delete(dir);
+      }
+    }
+    for (const dir of dirs) {
+      if (this.watchers.has(dir)) continue;
+      try {
+        const w = watch(dir, (_event, file) => {
+          if (file && !/\.ya?ml$/.test(String(file)) && !file.includes('.')) void this.refreshWatchers();
+          if (file && !/\.ya?ml$/.test(String(file))) return;
+          clearTimeout(this.timer);
+          this.timer = setTimeout(() => void this.reload('file change'), this.debounceMs);
+        });
+        w.on('error', () => {
+          w.close();
+          this.watchers.delete(dir);
+        });
+        this.watchers.set(dir, w);
+      } catch (e) {
+        this.log.warn('rules directory watch failed', { dir, error: (e as Error).message });
+      }
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.timer);
+    for (const w of this.watchers.values()) w.close();
+    this.watchers.clear();
+  }
+}
