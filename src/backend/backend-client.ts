@@ -59,7 +59,7 @@ function tooDeep(value: unknown, depth = 0): boolean {
 export class BackendClient {
   private readonly agent: Agent;
 
-  constructor(private readonly options: BackendClientOptions = DEFAULT_BACKEND_OPTIONS) {
+  constructor(options: BackendClientOptions = DEFAULT_BACKEND_OPTIONS) {
     this.agent = new Agent({
       connect: { timeout: options.connectTimeoutMs },
       headersTimeout: options.headersTimeoutMs,

@@ -229,7 +229,7 @@ export class MappingService implements EntityService {
         const members = (await this.list(op.collection, context, env)).filter((e) =>
           matchesFilter(e, op.filter, context.registry),
         );
-        await this.forEachMember(members, context, env, (e, kind) =>
+        await this.forEachMember(members, context, (e, kind) =>
           op.op === 'delete-all'
             ? this.run(
                 typeId(kind),
@@ -289,7 +289,6 @@ export class MappingService implements EntityService {
   private async forEachMember(
     members: Entity[],
     context: OperationContext,
-    env: RunEnv,
     fn: (e: Entity, kind: Kind) => Promise<unknown>,
   ) {
     const failures: OcciError[] = [];

@@ -51,7 +51,7 @@ export const explainCommand = {
         return 2;
       }
       const name = h.slice(0, colon).trim().toLowerCase();
-      (headers[name] ??= []).push(h.slice(colon + 1).trim());
+      headers[name] = [...(headers[name] ?? []), h.slice(colon + 1).trim()];
     }
     let body = values.data ?? '';
     if (body.startsWith('@')) {

@@ -4,12 +4,6 @@
 // in that media type; nothing escapes as an unhandled exception.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Caller, EntityService, OperationResult } from '../engine/operation.js';
-import {
-  checkAttributes,
-  resolveMixins,
-  validateAction,
-  validateCreate,
-} from '../engine/validate-request.js';
 import { badRequest, methodNotAllowed, notFound, OcciError } from '../occi/errors.js';
 import { type AdminOptions, handleAdmin } from './admin.js';
 import { type RoutedRequest, route } from './route-request.js';
@@ -81,8 +75,16 @@ export function createOcciHandler(getState: () => AppState) {
       registry: state.ruleSet.registry,
     };
     let reply: Reply;
+    let rendering: Rendering = 'text/plain';
     try {
-      reply = await respond(req, state, renderContext);
+      const target = parseTarget(req.url ?? '/');
+      // Negotiate first: a request whose answer cannot be rendered must not act (406 before side effects).
+      const listing =
+        (req.method === 'GET' || req.method === 'HEAD') &&
+        target.path.endsWith('/') &&
+        !QUERY_PATHS.has(target.path);
+      rendering = negotiate(req.headers.accept, listing);
+      reply = await respond(req, target, state, renderContext);
     } catch (e) {
       reply = { status: 500, document: { type: 'error', error: new OcciError(500, 'internal error') } };
       if (e instanceof OcciError) {
@@ -94,13 +96,13 @@ export function createOcciHandler(getState: () => AppState) {
         });
       }
     }
-    let rendering: Rendering;
-    try {
-      rendering = negotiate(req.headers.accept, reply.document.type === 'collection');
-    } catch (e) {
-      const error = e instanceof OcciError ? e : new OcciError(406, 'cannot satisfy Accept');
-      rendering = 'text/plain';
-      reply = { status: error.status, document: { type: 'error', error } };
+    if (rendering === 'text/uri-list' && reply.document.type !== 'collection') {
+      // Not a listing after all (an error): the client's best choice among the other renderings.
+      try {
+        rendering = negotiate(req.headers.accept, false);
+      } catch {
+        rendering = 'text/plain';
+      }
     }
     if (!res.headersSent && !res.destroyed) send(res, reply, rendering, renderContext);
     state.log.info('request', {
@@ -112,25 +114,60 @@ export function createOcciHandler(getState: () => AppState) {
   };
 }
 
-async function respond(req: IncomingMessage, state: AppState, ctx: RenderContext): Promise<Reply> {
+interface Target {
+  path: string;
+  query: URLSearchParams;
+}
+
+/**
+ * Splits the request target into path and query without resolving anything: a path is taken as
+ * sent (no dot-segment resolution, `//x` is a path, not a host), and dot segments, even
+ * percent-encoded, are refused rather than resolved.
+ */
+function parseTarget(raw: string): Target {
+  let path: string;
+  let search: string;
+  if (raw.startsWith('/')) {
+    const q = raw.indexOf('?');
+    path = q < 0 ? raw : raw.slice(0, q);
+    search = q < 0 ? '' : raw.slice(q + 1);
+  } else {
+    try {
+      const url = new URL(raw); // absolute-form, as sent to proxies
+      path = url.pathname;
+      search = url.search.slice(1);
+    } catch {
+      throw badRequest('request target is not a valid URL');
+    }
+  }
+  for (const segment of path.split('/')) {
+    let decoded = segment;
+    try {
+      decoded = decodeURIComponent(segment);
+    } catch {
+      throw badRequest('request path has a malformed percent-encoding');
+    }
+    if (decoded === '.' || decoded === '..') throw badRequest('request path has dot segments');
+  }
+  return { path, query: new URLSearchParams(search) };
+}
+
+async function respond(
+  req: IncomingMessage,
+  target: Target,
+  state: AppState,
+  ctx: RenderContext,
+): Promise<Reply> {
   const tooHigh = versionTooHigh(req.headers['user-agent']);
   if (tooHigh)
     throw new OcciError(501, `OCCI/${tooHigh} is not supported; this server speaks OCCI/1.2 and 1.1`);
-  let url: URL;
-  try {
-    url = new URL(req.url ?? '/', 'http://occi.invalid');
-  } catch {
-    throw badRequest('request target is not a valid URL');
-  }
-  const path = url.pathname;
-  if (path.split('/').some((s) => s === '..' || s === '.'))
-    throw badRequest(`path '${path}' has dot segments`);
+  const { path, query } = target;
   const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
   const body = await readBody(req, state.limits.maxBodyBytes);
   const parsed = parseRequest({ headers: headerLists(req), contentType: req.headers['content-type'], body });
   const token = typeof req.headers['x-auth-token'] === 'string' ? req.headers['x-auth-token'] : undefined;
   const caller = await identifyCaller(state, token);
-  const request: OcciRequest = { method, path, query: url.searchParams, parsed, caller };
+  const request: OcciRequest = { method, path, query, parsed, caller };
 
   const view = await registryView(state, caller);
   ctx.registry = view;

@@ -6,6 +6,7 @@ import { unmappedService } from '../engine/unmapped-service.js';
 import type { EntityService } from '../engine/operation.js';
 import type { RuleSet } from '../mapping/load-rules.js';
 import { UserMixinStore } from '../store/user-mixin-store.js';
+import { SERVER_HEADER } from '../version.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import { createLog, type Log } from './log.js';
 import { type AppState, createOcciHandler } from './occi-app.js';
@@ -86,7 +87,15 @@ export async function startOcciServer(options: OcciServerOptions): Promise<Runni
       err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
     const reason =
       status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request';
-    socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    socket.end(
+      `HTTP/1.1 ${status} ${reason}\r\nServer: ${SERVER_HEADER}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
+    );
+  });
+  // CONNECT (tunnelling) is not part of OCCI: answer it instead of dropping the connection.
+  server.on('connect', (_req, socket) => {
+    socket.end(
+      `HTTP/1.1 405 Method Not Allowed\r\nServer: ${SERVER_HEADER}\r\nAllow: GET, HEAD, POST, PUT, DELETE\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
+    );
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -45,7 +45,8 @@ export function route(request: RoutedRequest, view: CategoryRegistry): Operation
   if (collection) return collectionOperation(method, collection, actionTerm, parsed, view);
   const entity = entityAt(path, view);
   if (entity) return entityOperation(method, { ...entity, location: path }, actionTerm, parsed, view);
-  if (path.endsWith('/')) {
+  const holdsCollections = view.all().some((c) => c.class !== 'action' && c.location?.startsWith(path));
+  if (path.endsWith('/') && holdsCollections) {
     if (actionTerm)
       throw badRequest('actions can be triggered on entities and on kind or mixin collections only');
     const ref = { type: 'path' as const, path };

@@ -6,6 +6,7 @@ import type { Mixin } from '../occi/model.js';
 import { RESERVED_SCHEME_PREFIX, typeId } from '../occi/model.js';
 import type { CategoryRegistry } from '../occi/registry.js';
 import type { ParsedCategory } from '../rendering/parsed.js';
+import { TERM } from '../rendering/text/parse-values.js';
 
 const LOCATION = /^\/(?:[A-Za-z0-9._~!$&'()*+,;=:@-]+\/)+$/;
 const RESERVED_LOCATIONS = ['/-/', '/.well-known/', '/_admin/'];
@@ -22,6 +23,13 @@ export function checkNewUserMixins(
   const locations = new Set<string>();
   for (const c of categories) {
     const id = typeId(c);
+    // JSON bodies do not pass through the text parser's checks: apply the same rules here.
+    if (!TERM.test(c.term)) throw badRequest(`Category '${id}': invalid term '${c.term.slice(0, 60)}'`);
+    if (!/^[a-zA-Z][a-zA-Z0-9+.-]*:[^\s#]*#$/.test(c.scheme)) {
+      throw badRequest(`Category '${id}': scheme must be a URI ending in '#'`);
+    }
+    if (c.title !== undefined && /[\u0000-\u001f\u007f]/.test(c.title))
+      throw badRequest(`Category '${id}': title has control characters`);
     if (c.class && c.class !== 'mixin')
       throw badRequest(`Category '${id}': only mixins can be added, not a ${c.class}`);
     if (c.scheme.startsWith(RESERVED_SCHEME_PREFIX)) {

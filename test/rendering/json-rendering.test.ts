@@ -191,7 +191,7 @@ describe('entities', () => {
     expect(json.target).toMatchObject({ location: 'https://occi.example.com/network/b7d55bf4' });
   });
 
-  // BUG (src/rendering/json/render-json.ts attributesOf, and src/rendering/text/render-text.ts
+  // Regression, fixed (was: src/rendering/json/render-json.ts attributesOf, and src/rendering/text/render-text.ts
   // coreAttributes): occi.core.source / occi.core.target are rendered from the raw paths, not
   // through ctx.url, so with a public base URL one JSON document says source.location =
   // "https://occi.example.com/compute/996ad860" and attributes["occi.core.source"] = "/compute/996ad860".

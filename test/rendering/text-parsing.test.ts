@@ -378,7 +378,7 @@ describe('malformed text → 400 naming the header and the fault', () => {
     );
   });
 
-  // BUG (src/rendering/text/parse-values.ts parseLink): attributes of a Link header are stored with
+  // Regression, fixed (was: src/rendering/text/parse-values.ts parseLink): attributes of a Link header are stored with
   // last-wins, so a duplicate is silently accepted, unlike X-OCCI-Attribute which answers 400.
   it('Link: duplicate attribute', () => {
     expectOcciError(
@@ -392,7 +392,7 @@ describe('malformed text → 400 naming the header and the fault', () => {
     );
   });
 
-  // BUG (src/rendering/text/parse-values.ts parseLink): link attributes go into a plain `{}`, so
+  // Regression, fixed (was: src/rendering/text/parse-values.ts parseLink): link attributes go into a plain `{}`, so
   // an attribute named `__proto__` (a valid attribute-name) is swallowed by the prototype setter
   // and silently lost; X-OCCI-Attribute uses a null-prototype map and keeps it.
   it('Link: an attribute named __proto__ is kept like any other', () => {
@@ -573,7 +573,7 @@ describe('parsing time grows linearly with the input', () => {
     expect(elapsed(() => parseTextHeaders({ 'x-occi-attribute': [value] }), BOUND_MS)).toBeLessThan(BOUND_MS);
   });
 
-  // BUG (src/rendering/text/parse-values.ts, NUMBER = /^-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/):
+  // Regression, fixed (was: src/rendering/text/parse-values.ts, NUMBER = /^-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/):
   // `\d+\.?\d*` can split a run of digits in n ways, so a long digit run that is not a number
   // backtracks quadratically: `X-OCCI-Attribute: a=111…1x` with 40 000 digits takes ~2.5 s,
   // 80 000 ~6.5 s (a CPU denial of service through a text/plain body).
@@ -583,7 +583,7 @@ describe('parsing time grows linearly with the input', () => {
     );
   });
 
-  // BUG (src/rendering/text/parse-values.ts parseAttributeDefinitions): the split regex
+  // Regression, fixed (was: src/rendering/text/parse-values.ts parseAttributeDefinitions): the split regex
   // /\s+(?![^{]*\})/ rescans the rest of the list for every blank, so `attributes="a a a …"`
   // is quadratic: 40 000 names take ~3 s, 80 000 ~9 s.
   it('a long attributes="…" list in a Category', () => {

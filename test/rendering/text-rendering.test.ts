@@ -123,7 +123,7 @@ describe('the query interface in text', () => {
 });
 
 describe('known limits of the text renderings', () => {
-  // BUG (src/rendering/text/parse-values.ts splitHeaderValues / parseLink): ',' and ';' are legal
+  // Regression, fixed (was: src/rendering/text/parse-values.ts splitHeaderValues / parseLink): ',' and ';' are legal
   // in a URI (RFC 3986 sub-delims) and the renderer writes `<target>` unquoted, but the parser
   // splits on them even between '<' and '>'. `Link: </network/a,b>; rel="…"` becomes two bogus
   // values, and `</network/a;b>` gives "Link header: expected <location> first" (400).
@@ -136,7 +136,7 @@ describe('known limits of the text renderings', () => {
     }
   });
 
-  // BUG (src/rendering/text/render-text.ts): textFields(…, ascii=true) promises to escape
+  // Regression, fixed (was: src/rendering/text/render-text.ts): textFields(…, ascii=true) promises to escape
   // "everything outside printable ASCII (for headers)", but locations (X-OCCI-Location, the
   // <…> of Link and action links) and the term of a category missing from the registry (e.g. an
   // image template named by the backend) are written verbatim. A location or image id carrying

@@ -495,13 +495,13 @@ describe.each(CLIENT_NAMES)('OCCI contract over %s', (name) => {
       expectError(response.response, 400, 'http://example.com/none#x');
     });
 
-    // BUG (src/server/user-mixins.ts, checkNewUserMixins): term and scheme of a new user mixin are
+    // Regression, fixed (was: src/server/user-mixins.ts, checkNewUserMixins): term and scheme of a new user mixin are
     // not checked there; the text parser checks them (1.2 term syntax, scheme ending in '#'), the JSON
     // parser does not. So over JSON, POST /-/ stores mixins with an empty term, a term with spaces or
     // a newline, or a scheme without '#'; the text renderings then show `Category: ; scheme=…` or a
     // percent-encoded term that no text client can send back (it cannot delete the mixin). A JSON term
     // with a newline is stored too (the text renderings percent-encode it on the way out).
-    const jsonBug = client.name === 'application/occi+json' ? it.fails : it;
+    const jsonBug = it;
     jsonBug.each([
       ['an empty term', ''],
       ['a term with a space', 'two words'],
@@ -671,11 +671,11 @@ describe.each(CLIENT_NAMES)('OCCI contract over %s', (name) => {
       expect(response.headers.get('x-occi-error')).toMatch(/uri-list/);
     });
 
-    // BUG (src/server/occi-app.ts, createOcciHandler): negotiation runs on the reply document, and the
+    // Regression, fixed (was: src/server/occi-app.ts, createOcciHandler): negotiation runs on the reply document, and the
     // 501 of the unmapped service is an 'error' document, not a 'collection'; so `Accept: text/uri-list`
     // on a listing route (GET /compute/) is refused with 400 "can only render listings" instead of
     // getting through to the route's own answer (501 while no backend is wired).
-    it.fails('accepts text/uri-list on GET /compute/ (a listing): the answer is the route’s 501', async () => {
+    it('accepts text/uri-list on GET /compute/ (a listing): the answer is the route’s 501', async () => {
       const response = await client.raw('GET', '/compute/', { headers: { Accept: 'text/uri-list' } });
       expect(response.status).not.toBe(406);
       expect(response.status).not.toBe(400);
@@ -862,10 +862,10 @@ describe.each(CLIENT_NAMES)('OCCI contract over %s', (name) => {
       expect(response.status).toBe(431);
     });
 
-    // BUG (src/server/occi-server.ts, 'clientError' handler): the 431 (and the 400 for malformed HTTP)
+    // Regression, fixed (was: src/server/occi-server.ts, 'clientError' handler): the 431 (and the 400 for malformed HTTP)
     // is written straight to the socket as "HTTP/1.1 431 …\r\nConnection: close\r\nContent-Length: 0",
     // without the Server header that OCCI requires on every response (§5 row 1).
-    it.fails('sends the Server header on the 431 too', async () => {
+    it('sends the Server header on the 431 too', async () => {
       const response = await client.raw('GET', '/-/', { headers: { 'X-Padding': 'p'.repeat(17 * 1024) } });
       expect(response.status).toBe(431);
       expect(response.headers.get('server')).toBe(SERVER);
@@ -1052,10 +1052,10 @@ describe('negotiation and header forms, independent of the client rendering (§5
     expect(response.status).toBe(501);
   });
 
-  // BUG (src/server/occi-app.ts, createOcciHandler): the Accept header is negotiated only after the
+  // Regression, fixed (was: src/server/occi-app.ts, createOcciHandler): the Accept header is negotiated only after the
   // request has been carried out, so POST /-/ with `Accept: application/xml` stores the mixin and then
   // answers 406: the client is told its request failed while it took effect (a retry then gets 409).
-  it.fails('refuses an unsatisfiable Accept before acting: a 406 POST /-/ adds no mixin', async () => {
+  it('refuses an unsatisfiable Accept before acting: a 406 POST /-/ adds no mixin', async () => {
     const token = newToken();
     const scheme = userScheme();
     const response = await sendWithNodeHttp(

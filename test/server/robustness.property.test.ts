@@ -729,25 +729,25 @@ describe('robustness against arbitrary requests', () => {
       expect(response.status).toBe(413);
     });
 
-    // BUG (src/server/occi-app.ts, respond): the dot-segment check runs on `new URL(req.url).pathname`,
+    // Regression, fixed (was: src/server/occi-app.ts, respond): the dot-segment check runs on `new URL(req.url).pathname`,
     // which has already resolved '..', '.', '%2e%2e'; so it never fires, and GET /compute/%2e%2e/-/
     // is served as the query interface (200) instead of the intended 400 "has dot segments".
-    it.fails('refuses a request target with dot segments with 400, as occi-app.ts intends', async () => {
+    it('refuses a request target with dot segments with 400, as occi-app.ts intends', async () => {
       const response = await ask('GET', '/compute/%2e%2e/-/');
       expect(response.status).toBe(400);
     });
 
-    // BUG (src/server/occi-app.ts, respond): `new URL(req.url, base)` reads an origin-form target that
+    // Regression, fixed (was: src/server/occi-app.ts, respond): `new URL(req.url, base)` reads an origin-form target that
     // starts with '//' as a network-path reference: in GET //x/-/ 'x' becomes the host and '/-/' the
     // path, so the query interface answers (200) for a path that is not '/-/'.
-    it.fails('does not read //x/-/ as the query interface', async () => {
+    it('does not read //x/-/ as the query interface', async () => {
       const response = await ask('GET', '//x/-/');
       expect(response.status).toBe(404);
     });
 
-    // BUG (src/server/occi-server.ts): without a 'connect' listener Node closes CONNECT connections
+    // Regression, fixed (was: src/server/occi-server.ts): without a 'connect' listener Node closes CONNECT connections
     // without any answer; OCCI clients (and proxies) get a reset instead of 405/501 with Server.
-    it.fails('answers CONNECT with an HTTP status instead of dropping the connection', async () => {
+    it('answers CONNECT with an HTTP status instead of dropping the connection', async () => {
       const response = await ask('CONNECT', 'occi.test:443');
       expect([405, 501]).toContain(response.status);
     });
