@@ -57,6 +57,21 @@ export class MappingService implements EntityService {
     return (await this.sessions.resolve(ruleSet.mapping, caller.token)).userId;
   }
 
+  isPassthrough(path: string): boolean {
+    return this.getRuleSet().mapping.passthrough.some((p) => path.startsWith(p.prefix));
+  }
+
+  async passthrough(caller: Caller, path: string, search: string) {
+    const ruleSet = this.getRuleSet();
+    const route = ruleSet.mapping.passthrough.find((p) => path.startsWith(p.prefix));
+    if (!route) return undefined;
+    const session = await this.sessions.resolve(ruleSet.mapping, caller.token);
+    const base = this.sessions.serviceUrl(ruleSet.mapping, session, route.service);
+    const headers: Record<string, string> = {};
+    if (caller.token) headers[ruleSet.mapping.tokenHeader.toLowerCase()] = caller.token;
+    return { url: `${base}/${path.slice(route.prefix.length)}${search ? `?${search}` : ''}`, headers };
+  }
+
   /** The transport that sends planned calls to the backend with the caller's token. */
   transport(ruleSet: RuleSet, session: Session, caller: Caller, signal?: AbortSignal): Transport {
     const mapping = ruleSet.mapping;

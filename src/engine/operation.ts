@@ -68,4 +68,12 @@ export interface EntityService {
   categories(context: Omit<OperationContext, 'registry'>): Promise<Category[]>;
   /** The backend's id for the caller (validating their token), when the backend knows one. */
   identify?(caller: Caller): Promise<string | undefined>;
+  /** Where a pass-through route sends this path (undefined when no route declares its prefix). */
+  passthrough?(
+    caller: Caller,
+    path: string,
+    search: string,
+  ): Promise<{ url: string; headers: Record<string, string> } | undefined>;
+  /** Whether some pass-through route declares a prefix of this path (cheap, synchronous). */
+  isPassthrough?(path: string): boolean;
 }

@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Caller, EntityService, OperationResult } from '../engine/operation.js';
 import { badRequest, methodNotAllowed, notFound, OcciError } from '../occi/errors.js';
 import { type AdminOptions, handleAdmin } from './admin.js';
+import { forward } from './passthrough.js';
 import { type RoutedRequest, route } from './route-request.js';
 import type { Category } from '../occi/model.js';
 import { typeId } from '../occi/model.js';
@@ -78,6 +79,15 @@ export function createOcciHandler(getState: () => AppState) {
     let rendering: Rendering = 'text/plain';
     try {
       const target = parseTarget(req.url ?? '/');
+      if (state.service.isPassthrough?.(target.path)) {
+        await passThrough(req, res, target, state);
+        state.log.info('pass-through', {
+          method: req.method,
+          path: loggablePath(req.url ?? ''),
+          status: res.statusCode,
+        });
+        return;
+      }
       // Negotiate first: a request whose answer cannot be rendered must not act (406 before side effects).
       const listing =
         (req.method === 'GET' || req.method === 'HEAD') &&
@@ -150,6 +160,22 @@ function parseTarget(raw: string): Target {
     if (decoded === '.' || decoded === '..') throw badRequest('request path has dot segments');
   }
   return { path, query: new URLSearchParams(search) };
+}
+
+async function passThrough(
+  req: IncomingMessage,
+  res: ServerResponse,
+  target: Target,
+  state: AppState,
+): Promise<void> {
+  const token = typeof req.headers['x-auth-token'] === 'string' ? req.headers['x-auth-token'] : undefined;
+  const destination = await state.service.passthrough?.(
+    { ...(token ? { token } : {}) },
+    target.path,
+    target.query.toString(),
+  );
+  if (!destination) throw notFound(`nothing at '${target.path}'`);
+  await forward(req, res, destination);
 }
 
 async function respond(

@@ -1,0 +1,39 @@
+// Pass-through routes: a declared path prefix is forwarded untouched (method, body, headers) to a
+// backend service through http-proxy-3, with the caller's token; the service's base URL comes
+// from the caller's catalog like every other backend call.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createProxyServer } from 'http-proxy-3';
+import { OcciError } from '../occi/errors.js';
+
+export interface PassthroughTarget {
+  /** Full URL to forward to (service base + rest of the path + query). */
+  url: string;
+  headers: Record<string, string>;
+}
+
+const proxy = createProxyServer({
+  ignorePath: true,
+  changeOrigin: true,
+  proxyTimeout: 30_000,
+  timeout: 30_000,
+  xfwd: false,
+});
+
+/** Forwards the request; resolves when the response is done or has failed (then as an OcciError). */
+export function forward(req: IncomingMessage, res: ServerResponse, target: PassthroughTarget): Promise<void> {
+  return new Promise((resolve, reject) => {
+    res.once('close', () => resolve());
+    proxy.web(req, res, { target: target.url, headers: target.headers }, (err: Error & { code?: string }) => {
+      const timeout =
+        err.code === 'ECONNRESET' && !res.headersSent
+          ? false
+          : err.code === 'ETIMEDOUT' || /timeout/i.test(err.message);
+      reject(
+        new OcciError(
+          timeout ? 504 : 502,
+          `pass-through backend ${timeout ? 'timed out' : 'unreachable'}${err.code ? ` (${err.code})` : ''}`,
+        ),
+      );
+    });
+  });
+}
