@@ -97,6 +97,17 @@ export class MappingService implements EntityService {
         const code = Number(status);
         throw new OcciError(code >= 400 && code < 600 ? code : 502, String(message ?? 'failed'));
       },
+      /** Every mixin the caller can see that depends on this one, e.g. all resource templates. */
+      templates: (dependsOn: unknown) =>
+        typeof dependsOn === 'string'
+          ? registry
+              .all()
+              .filter(
+                (c) =>
+                  c.class === 'mixin' && typeId(c) !== dependsOn && registry.dependsOn(typeId(c), dependsOn),
+              )
+              .map((c) => mixinDocument(typeId(c), registry))
+          : [],
       /** A mixin the caller can see (templates included), as rules see request mixins. */
       mixin: (id: unknown) =>
         typeof id === 'string' && registry.mixin(id) ? mixinDocument(id, registry) : undefined,

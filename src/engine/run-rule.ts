@@ -148,10 +148,11 @@ async function send(
   return res.body ?? null;
 }
 
-async function runStep(step: CompiledStep, state: RunState, env: RunEnv): Promise<void> {
+/** Runs one step; false when its `when` did not hold (its name then stays absent: `$exists(step)` is false). */
+async function runStep(step: CompiledStep, state: RunState, env: RunEnv): Promise<boolean> {
   if (step.when && !(await tryEvaluate(step.when, state, env, `${step.name} when`)) && !env.dryRun) {
-    state.doc[step.name] = null;
-    return;
+    delete state.doc[step.name];
+    return false;
   }
   const items = step.forEach
     ? await tryEvaluate(step.forEach, state, env, `${step.name} forEach`)
@@ -190,6 +191,7 @@ async function runStep(step: CompiledStep, state: RunState, env: RunEnv): Promis
   state.doc[step.name] = step.forEach ? results : results[0];
   for (const [name, expr] of step.bind ?? [])
     state.vars[name] = await tryEvaluate(expr, state, env, `${step.name} bind ${name}`);
+  return true;
 }
 
 async function sendWithWait(
@@ -225,9 +227,9 @@ export async function runSteps(
   const done: { step: CompiledStep; snapshot: RunState }[] = [];
   for (const step of steps) {
     try {
-      await runStep(step, state, env);
-      if (state.doc[step.name] !== null || !step.when)
+      if (await runStep(step, state, env)) {
         done.push({ step, snapshot: { doc: { ...state.doc }, vars: { ...state.vars } } });
+      }
     } catch (e) {
       const error = ruleError(e, step.origin ?? origin, `step '${step.name}'`);
       for (const { step: s, snapshot } of done.reverse()) {

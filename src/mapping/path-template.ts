@@ -1,4 +1,4 @@
-// Path templates of backend calls: `/servers/{id}/action`. Variables are percent-encoded when
+// Path templates of backend calls: `/things/{id}/action`. Variables are percent-encoded when
 // filled in, so that no value (an OCCI id, a backend field) can change the shape of the path.
 
 export interface PathTemplate {
