@@ -171,6 +171,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
       resolve();
     });
   });
+  // Past listen, a server-level error (e.g. EMFILE on accept) is reported, never fatal.
+  http.on('error', onError);
   const { port } = http.address() as AddressInfo;
   const hostInUrl = host.includes(':') ? `[${host}]` : host;
   const url = `http://${hostInUrl}:${port}`;

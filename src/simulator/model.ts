@@ -87,7 +87,7 @@ export interface Subnet {
   gatewayIp: string | null;
   enableDhcp: boolean;
   dnsNameservers: string[];
-  hostRoutes: unknown[];
+  hostRoutes: { destination: string; nexthop: string }[];
   allocationPools: { start: string; end: string }[];
   public: boolean;
 }

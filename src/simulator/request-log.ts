@@ -15,11 +15,17 @@ export class RequestLog {
   private next = 0;
   private count = 0;
 
+  private readonly secrets: string[];
+
   constructor(
-    private readonly secrets: readonly string[],
+    secrets: readonly string[],
     private readonly size = REQUEST_LOG_SIZE,
   ) {
     this.ring = new Array(size);
+    // Percent-encoded forms too, since paths are logged as sent.
+    this.secrets = [...new Set(secrets.flatMap((s) => [s, encodeURIComponent(s)]))].filter(
+      (s) => s.length > 0,
+    );
   }
 
   add(method: string, path: string, status: number): void {
@@ -50,10 +56,7 @@ export class RequestLog {
     const i = p.indexOf(IDENTITY_TOKENS);
     if (i >= 0 && p.length > i + IDENTITY_TOKENS.length)
       p = `${p.slice(0, i + IDENTITY_TOKENS.length)}[redacted]`;
-    for (const s of this.secrets) {
-      if (p.includes(s)) p = p.split(s).join('[redacted]');
-      if (p.includes(encodeURIComponent(s))) p = p.split(encodeURIComponent(s)).join('[redacted]');
-    }
+    for (const s of this.secrets) if (p.includes(s)) p = p.split(s).join('[redacted]');
     return p;
   }
 }

@@ -13,6 +13,9 @@ export function own(obj: JsonObject, key: string): unknown {
   return Object.hasOwn(obj, key) ? obj[key] : undefined;
 }
 
+/** Default cap for free-text fields, so that stored objects stay small whatever clients send. */
+export const MAX_STRING = 1024;
+
 const missing = (key: string) => badRequest(`Malformed request. Missing attribute '${key}'.`);
 const invalid = (key: string) => badRequest(`Malformed request. Invalid '${key}' field`);
 
@@ -36,19 +39,24 @@ export function optObject(obj: JsonObject, key: string): JsonObject | undefined 
   return v;
 }
 
-export function reqString(obj: JsonObject, key: string): string {
+export function reqString(obj: JsonObject, key: string, max = MAX_STRING): string {
   const v = own(obj, key);
   if (v === undefined || v === null) throw missing(key);
   if (typeof v !== 'string') throw invalid(key);
+  if (v.length > max) throw tooLong(key, max);
   return v;
 }
 
-export function optString(obj: JsonObject, key: string): string | undefined {
+export function optString(obj: JsonObject, key: string, max = MAX_STRING): string | undefined {
   const v = own(obj, key);
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'string') throw invalid(key);
+  if (v.length > max) throw tooLong(key, max);
   return v;
 }
+
+const tooLong = (key: string, max: number) =>
+  badRequest(`Malformed request. '${key}' is longer than ${max} characters`);
 
 export function optBoolean(obj: JsonObject, key: string): boolean | undefined {
   const v = own(obj, key);
@@ -84,13 +92,31 @@ export function asStringId(v: unknown): string | null {
   return null;
 }
 
+/** Limits of volume and snapshot metadata (CYCLADES_VOLUME_MAX_METADATA, key/value lengths). */
+export const MAX_METADATA_ITEMS = 10;
+const MAX_METADATA_KEY = 64;
+const MAX_METADATA_VALUE = 255;
+
 /** A {string: string} dict such as metadata; `what` names it in the 400 message. */
 export function stringMap(v: unknown, what: string): Map<string, string> {
   if (!isObject(v)) throw badRequest(`Malformed request. Invalid '${what}' field`);
   const m = new Map<string, string>();
   for (const [k, value] of Object.entries(v)) {
-    if (typeof value !== 'string') throw badRequest(`Malformed request. Invalid '${what}' field`);
+    if (
+      typeof value !== 'string' ||
+      k.length === 0 ||
+      k.length > MAX_METADATA_KEY ||
+      value.length > MAX_METADATA_VALUE
+    ) {
+      throw badRequest(`Malformed request. Invalid '${what}' field`);
+    }
     m.set(k, value);
   }
+  checkMetadataItems(m.size);
   return m;
+}
+
+export function checkMetadataItems(count: number): void {
+  if (count > MAX_METADATA_ITEMS)
+    throw badRequest(`Cannot have more than ${MAX_METADATA_ITEMS} metadata items`);
 }

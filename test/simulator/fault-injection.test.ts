@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { activeServer, C, client, expectFault, N, useSimulator } from './helpers.js';
 
-const ctx = useSimulator();
+const internalErrors: unknown[] = [];
+const ctx = useSimulator({ onError: (err) => internalErrors.push(err) });
 
 describe('injectFault', () => {
   it('fails the next matching request once with the status and Synnefo body, then recovers', async () => {
@@ -56,6 +57,16 @@ describe('injectFault', () => {
     const t0 = Date.now();
     expect((await c.get(`${C}/flavors`)).status).toBe(503);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(140);
+  });
+
+  it('answers 500 (and keeps running) when an injected body cannot be serialized', async () => {
+    const c = client(ctx.sim);
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    ctx.sim.injectFault({ path: '/flavors', status: 418, body: cyclic });
+    expectFault(await c.get(`${C}/flavors`), 500, 'internalServerError');
+    expect(internalErrors).toHaveLength(1);
+    expect((await c.get(`${C}/flavors`)).status).toBe(200);
   });
 
   it('drops the connection with drop: true', async () => {

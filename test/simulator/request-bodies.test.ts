@@ -80,4 +80,34 @@ describe('request bodies', () => {
     });
     expectFault(await c.get(`${C}/servers/${id}/metadata/toString`), 404, 'itemNotFound');
   });
+
+  it('caps free-text fields and nested lists so that stored objects stay small and flat', async () => {
+    const c = client(ctx.sim);
+    const long = 'x'.repeat(256);
+    expectFault(
+      await c.post('/volume/v2.0/volumes', { volume: { size: 1, display_name: long, volume_type: 2 } }),
+      400,
+      'badRequest',
+    );
+    expectFault(
+      await c.post(`${N}/networks`, { network: { type: 'MAC_FILTERED', name: 'x'.repeat(2000) } }),
+      400,
+      'badRequest',
+    );
+    const net = (await c.post(`${N}/networks`, { network: { type: 'MAC_FILTERED' } })).body.network;
+    const deep = `${'['.repeat(50_000)}"x"${']'.repeat(50_000)}`;
+    const r = await c.raw('POST', `${N}/subnets`, {
+      body: `{"subnet": {"network_id": "${net.id}", "cidr": "10.0.0.0/24", "host_routes": [${deep}]}}`,
+      headers: { 'Content-Type': 'application/json' },
+    });
+    expectFault(r, 400, 'badRequest', "Malformed request. Invalid 'host_routes' field");
+    const eleven = Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`k${i}`, 'v']));
+    expectFault(
+      await c.post('/volume/v2.0/volumes', {
+        volume: { size: 1, display_name: 'm', volume_type: 2, metadata: eleven },
+      }),
+      400,
+      'badRequest',
+    );
+  });
 });

@@ -29,7 +29,7 @@ export function listKeypairs(ctx: Ctx): Reply {
 export async function createKeypair(ctx: Ctx): Promise<Reply> {
   const req = rootObject(jsonBody(ctx), 'keypair');
   const name = reqString(req, 'name');
-  const given = optString(req, 'public_key');
+  const given = optString(req, 'public_key', 16 * 1024);
   if (name.length === 0 || name.length > MAX_NAME) throw badRequest('Invalid keypair name');
   const keys = ctx.sim.store.userKeypairs(ctx.user);
   if (keys.has(name)) throw conflict(`Key pair '${name}' already exists.`);

@@ -15,8 +15,10 @@ const PUBLIC_NEEDS_FIP =
   "'fixed_ips' attribute must contain a floating IP address in order to connect to a public network.";
 
 function securityGroups(list: unknown[] | undefined): string[] {
+  if (list && list.length > 32) throw badRequest("Malformed request. Too many 'security_groups'");
   return (list ?? []).map((g) => {
-    if (typeof g !== 'string') throw badRequest("Malformed request. Invalid 'security_groups' field");
+    if (typeof g !== 'string' || g.length > 255)
+      throw badRequest("Malformed request. Invalid 'security_groups' field");
     return g;
   });
 }

@@ -28,8 +28,8 @@ export function createSnapshot(ctx: Ctx): Reply {
   const req = rootObject(jsonBody(ctx), 'snapshot');
   const volumeId = asStringId(own(req, 'volume_id'));
   if (volumeId === null) throw badRequest("Malformed request. Missing attribute 'volume_id'.");
-  const name = optString(req, 'display_name');
-  const description = optString(req, 'display_description') ?? '';
+  const name = optString(req, 'display_name', 255);
+  const description = optString(req, 'display_description', 256) ?? '';
   const metadataRaw = optObject(req, 'metadata');
   const metadata = metadataRaw ? stringMap(metadataRaw, 'metadata') : new Map<string, string>();
   const volume = ctx.sim.store.volume(ctx.user, volumeId);
@@ -66,8 +66,8 @@ export function getSnapshot(ctx: Ctx): Reply {
 
 export function updateSnapshot(ctx: Ctx): Reply {
   const req = rootObject(jsonBody(ctx), 'snapshot');
-  const name = optString(req, 'display_name');
-  const description = optString(req, 'display_description');
+  const name = optString(req, 'display_name', 255);
+  const description = optString(req, 'display_description', 256);
   const s = snapshotOf(ctx);
   if (name !== undefined) s.name = name;
   if (description !== undefined) s.description = description;

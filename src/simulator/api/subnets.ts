@@ -56,9 +56,29 @@ function parsePools(
 
 function stringList(obj: JsonObject, key: string): string[] {
   const list = optArray(obj, key) ?? [];
+  if (list.length > 32) throw badRequest(`Malformed request. Too many entries in '${key}'`);
   return list.map((v) => {
-    if (typeof v !== 'string') throw badRequest(`Malformed request. Invalid '${key}' field`);
+    if (typeof v !== 'string' || v.length > 64) throw badRequest(`Malformed request. Invalid '${key}' field`);
     return v;
+  });
+}
+
+/** host_routes: [{"destination": cidr, "nexthop": ip}], kept verbatim (strings only: stored JSON stays flat). */
+function hostRoutesOf(req: JsonObject): { destination: string; nexthop: string }[] {
+  const list = optArray(req, 'host_routes') ?? [];
+  if (list.length > 32) throw badRequest('Too many host routes');
+  return list.map((r) => {
+    const destination = isObject(r) ? own(r, 'destination') : undefined;
+    const nexthop = isObject(r) ? own(r, 'nexthop') : undefined;
+    if (
+      typeof destination !== 'string' ||
+      typeof nexthop !== 'string' ||
+      destination.length > 64 ||
+      nexthop.length > 64
+    ) {
+      throw badRequest("Malformed request. Invalid 'host_routes' field");
+    }
+    return { destination, nexthop };
   });
 }
 
@@ -67,14 +87,14 @@ export function createSubnet(ctx: Ctx): Reply {
   const networkId = asStringId(own(req, 'network_id'));
   if (networkId === null) throw badRequest("Malformed request. Missing attribute 'network_id'.");
   const cidrText = reqString(req, 'cidr');
-  const name = optString(req, 'name') ?? '';
+  const name = optString(req, 'name', 255) ?? '';
   const version = own(req, 'ip_version') ?? 4;
   if (version !== 4 && version !== 6) throw badRequest("Malformed request. Invalid 'ip_version' field");
   const dhcpRaw =
     own(req, version === 6 && own(req, 'enable_slaac') != null ? 'enable_slaac' : 'enable_dhcp') ?? true;
   if (typeof dhcpRaw !== 'boolean') throw badRequest('Invalid value for dhcp');
   const dns = stringList(req, 'dns_nameservers');
-  const hostRoutes = optArray(req, 'host_routes') ?? [];
+  const hostRoutes = hostRoutesOf(req);
   const pools = optArray(req, 'allocation_pools');
   const gatewayRaw = own(req, 'gateway_ip');
   if (gatewayRaw !== undefined && gatewayRaw !== null && typeof gatewayRaw !== 'string') {

@@ -19,6 +19,7 @@ import type { Ctx, Reply } from '../request.js';
 import { accepted, intParam, jsonBody, ok, param } from '../request.js';
 import {
   asIntId,
+  checkMetadataItems,
   isObject,
   optBoolean,
   optObject,
@@ -30,6 +31,10 @@ import {
 import { volumeBrief, volumeDetail, volumeTypeView } from '../views/volume-view.js';
 import { changedSince, isReply } from './listing.js';
 import { parseReassign } from './reassign.js';
+
+/** Volume.name / Volume.description column sizes. */
+const MAX_NAME = 255;
+const MAX_DESCRIPTION = 256;
 
 function volumeOf(ctx: Ctx): Volume {
   return ctx.sim.store.volume(ctx.user, param(ctx, 'volume_id'));
@@ -72,8 +77,9 @@ export function createVolumeHandler(ctx: Ctx): Reply {
   if (rawSize == null) throw badRequest("Malformed request. Missing attribute 'size'.");
   const name = own(req, 'display_name');
   if (typeof name !== 'string') throw badRequest("Malformed request. Missing attribute 'display_name'.");
+  if (name.length > MAX_NAME) throw badRequest(`Volume name is longer than ${MAX_NAME} characters`);
   const size = checkSize(rawSize);
-  const description = optString(req, 'display_description') ?? '';
+  const description = optString(req, 'display_description', MAX_DESCRIPTION) ?? '';
   const metadataRaw = optObject(req, 'metadata');
   const metadata = metadataRaw ? stringMap(metadataRaw, 'metadata') : new Map<string, string>();
   if (own(req, 'source_volid') != null) throw badRequest('Cloning volumes is not supported');
@@ -141,8 +147,8 @@ export function getVolume(ctx: Ctx): Reply {
 
 export function updateVolume(ctx: Ctx): Reply {
   const req = rootObject(jsonBody(ctx), 'volume');
-  const name = optString(req, 'display_name');
-  const description = optString(req, 'display_description');
+  const name = optString(req, 'display_name', MAX_NAME);
+  const description = optString(req, 'display_description', MAX_DESCRIPTION);
   const dot = optBoolean(req, 'delete_on_termination');
   const v = volumeOf(ctx);
   if (v.deleted) throw badRequest(`Volume ${v.id} has been deleted.`);
@@ -181,6 +187,7 @@ function writeMetadata(replace: boolean) {
     if (!isObject(raw)) throw badRequest("Malformed request. Missing attribute 'metadata'.");
     const items = stringMap(raw, 'metadata');
     const v = volumeOf(ctx);
+    if (!replace) checkMetadataItems(new Set([...v.metadata.keys(), ...items.keys()]).size);
     if (replace) v.metadata.clear();
     for (const [k, value] of items) v.metadata.set(k, value);
     v.updated = ctx.sim.now();
