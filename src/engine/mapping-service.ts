@@ -157,7 +157,10 @@ export class MappingService implements EntityService {
   ): Promise<unknown> {
     const request = requestDocument(op, context.registry, (l) => locate(context.registry, l));
     const vars = { id: (request as { id?: unknown }).id };
-    const rule = await selectRule(this.rules(category, operation, action), request, vars, env);
+    // A mixin without rules of its own is mapped by the rules of what it depends on (user mixins).
+    const candidates = [category, ...context.registry.mixinClosure(category).slice(1).map(typeId)];
+    const rules = candidates.map((c) => this.rules(c, operation, action)).find((r) => r?.length);
+    const rule = await selectRule(rules, request, vars, env);
     if (!rule) throw notImplemented(`no backend rule maps the ${describeOperation(op)}`);
     return runRule(rule, request, vars, env);
   }
@@ -276,13 +279,45 @@ export class MappingService implements EntityService {
         return { status: 200, document: { type: 'ok' } };
       }
       case 'associate':
-      case 'dissociate':
+      case 'dissociate': {
+        await this.run(typeId(op.mixin), op.op, op, context, env);
+        return this.members(op.mixin, context, env);
+      }
       case 'set-members': {
-        const operation = op.op === 'set-members' ? 'associate' : op.op;
-        await this.run(typeId(op.mixin), operation, op, context, env);
-        return { status: 200, document: { type: 'ok' } };
+        // Full update of a mixin collection: dissociate who is no longer listed, associate the rest.
+        const current = await this.list({ type: 'mixin', mixin: op.mixin }, context, env);
+        const wanted = new Set(
+          op.locations
+            .map((l) => locate(context.registry, l))
+            .filter(Boolean)
+            .map((x) => `${x!.kind}|${x!.id}`),
+        );
+        const gone = current.filter((e) => !wanted.has(`${e.kind}|${e.id}`)).map((e) => e.location);
+        if (gone.length)
+          await this.run(
+            typeId(op.mixin),
+            'dissociate',
+            { op: 'dissociate', mixin: op.mixin, locations: gone },
+            context,
+            env,
+          );
+        if (op.locations.length)
+          await this.run(
+            typeId(op.mixin),
+            'associate',
+            { op: 'associate', mixin: op.mixin, locations: op.locations },
+            context,
+            env,
+          );
+        return this.members(op.mixin, context, env);
       }
     }
+  }
+
+  /** The members of a mixin collection, as OCCI 1.2 wants after POST/PUT/DELETE on one. */
+  private async members(mixin: Mixin, context: OperationContext, env: RunEnv): Promise<OperationResult> {
+    const entities = await this.list({ type: 'mixin', mixin }, context, env);
+    return { status: 200, document: { type: 'collection', entities } };
   }
 
   /** After an update or action: the entity the rule returned, or a fresh read of it. */

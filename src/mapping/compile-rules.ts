@@ -99,6 +99,8 @@ export interface MappingRules {
   tables: Record<string, Record<string, unknown>>;
   templates: CompiledTemplate[];
   passthrough: { prefix: string; service: string; origin: Position }[];
+  /** The provider mixin users' own mixins depend on, when the rules map user mixins to the backend. */
+  userMixinBase?: string;
 }
 
 export function ruleKey(category: string, operation: OperationName, action?: string): string {
@@ -111,9 +113,34 @@ const BUILTIN_VARIABLES = ['id'];
 type Raw = Record<string, unknown>;
 type Path = (string | number)[];
 
+/** Shared function definitions, inlined into the expressions that call them. */
+export interface FunctionLibrary {
+  definitions: Map<string, string>;
+}
+
 class Compiler {
   readonly problems: Problem[] = [];
-  constructor(private readonly file: CheckedFile) {}
+  constructor(
+    private readonly file: CheckedFile,
+    private readonly library: FunctionLibrary = { definitions: new Map() },
+  ) {}
+
+  /** `( $f := function(...) {...}; <source> )` for the library functions the source calls. */
+  private withLibrary(source: string): { text: string; offset: number } {
+    const used = new Set<string>();
+    const visit = (text: string) => {
+      for (const [name, def] of this.library.definitions) {
+        if (!used.has(name) && new RegExp(`\\$${name}\\b`).test(text)) {
+          used.add(name);
+          visit(def);
+        }
+      }
+    };
+    visit(source);
+    if (used.size === 0) return { text: source, offset: 0 };
+    const prelude = `(${[...used].map((n) => `$${n} := ${this.library.definitions.get(n)}`).join('; ')}; `;
+    return { text: `${prelude}${source}\n)`, offset: prelude.length };
+  }
 
   report(path: Path, code: ProblemCode, message: string, key = false): void {
     this.problems.push(problem(this.file.positionOf(path, key), code, message));
@@ -122,13 +149,13 @@ class Compiler {
   /** Compiles an expression; on error reports it at its position inside the YAML scalar. */
   expression(path: Path, source: unknown): Expression | undefined {
     if (typeof source !== 'string') return undefined;
+    const { text, offset } = this.withLibrary(source);
     try {
-      return compileExpression(source);
+      return compileExpression(text);
     } catch (e) {
       const err = e as ExpressionError;
-      this.problems.push(
-        problem(this.positionInScalar(path, source, err.position), 'expression', err.message),
-      );
+      const position = err.position === undefined ? undefined : Math.max(0, err.position - offset);
+      this.problems.push(problem(this.positionInScalar(path, source, position), 'expression', err.message));
       return undefined;
     }
   }
@@ -277,11 +304,23 @@ export function compileRules(
   }
   const services = new Set(rules.services.keys());
   const mapped = new Set<string>();
+  const library: FunctionLibrary = { definitions: new Map() };
+  for (const file of files) {
+    const data = file.data as Raw | undefined;
+    if (!data || !file.isValid(['functions'])) continue;
+    const c = new Compiler(file);
+    for (const [name, def] of Object.entries((data.functions as Raw | undefined) ?? {})) {
+      if (library.definitions.has(name))
+        c.report(['functions', name], 'duplicate-definition', `function '${name}' is defined twice`, true);
+      else if (c.expression(['functions', name], def)) library.definitions.set(name, String(def));
+    }
+    problems.push(...c.problems);
+  }
 
   for (const file of files) {
     const data = file.data as Raw | undefined;
     if (!data || typeof data !== 'object') continue;
-    const c = new Compiler(file);
+    const c = new Compiler(file, library);
     const single = (key: string) => {
       if (data[key] === undefined || !file.isValid([key])) return false;
       const first = singletons.get(key);
@@ -298,6 +337,12 @@ export function compileRules(
       return true;
     };
     if (single('tokenHeader')) rules.tokenHeader = String(data.tokenHeader);
+    if (single('userMixins')) {
+      const base = String((data.userMixins as Raw).dependOn);
+      if (!registry.mixin(base))
+        c.report(['userMixins', 'dependOn'], 'unknown-mixin', `mixin '${base}' is not declared`);
+      rules.userMixinBase = base;
+    }
     if (single('faults')) rules.faults = c.faults(['faults'], data.faults) ?? rules.faults;
     if (data.tables && file.isValid(['tables'])) {
       for (const [name, table] of Object.entries(data.tables as Raw)) {

@@ -242,11 +242,27 @@ async function queryInterface(request: OcciRequest, state: AppState, view: Categ
   if (!caller.userKey) throw new OcciError(401, 'an X-Auth-Token is needed to manage your mixins');
   const owned = state.store.list(caller.userKey);
   if (method === 'POST') {
-    const added = checkNewUserMixins(parsed.categories, view, owned, state.limits.maxUserMixins);
+    const added = checkNewUserMixins(
+      parsed.categories,
+      view,
+      owned,
+      state.limits.maxUserMixins,
+      state.ruleSet.mapping.userMixinBase,
+    );
     await state.store.set(caller.userKey, [...owned, ...added]);
     return { status: 200, document: { type: 'categories', categories: added } };
   }
   const removed = checkRemovedUserMixins(parsed.categories, view, owned);
+  // Removing a mixin removes its associations (kept by the backend, where the rules map them).
+  for (const id of removed) {
+    const mixin = view.mixin(id);
+    if (!mixin || !state.ruleSet.mapping.userMixinBase) continue;
+    try {
+      await state.service.execute({ op: 'set-members', mixin, locations: [] }, { caller, registry: view });
+    } catch (e) {
+      if (!(e instanceof OcciError) || e.status !== 501) throw e;
+    }
+  }
   await state.store.set(
     caller.userKey,
     owned.filter((m) => !removed.has(typeId(m))),

@@ -17,6 +17,8 @@ export function checkNewUserMixins(
   view: CategoryRegistry,
   owned: readonly Mixin[],
   maxOwned: number,
+  /** The provider mixin the rules want every user mixin to depend on (how they reach the backend). */
+  base?: string,
 ): Mixin[] {
   if (categories.length === 0) throw badRequest('POST /-/ needs at least one Category defining a mixin');
   const added: Mixin[] = [];
@@ -69,7 +71,7 @@ export function checkNewUserMixins(
       scheme: c.scheme,
       ...(c.title ? { title: c.title } : {}),
       location,
-      depends: c.rel,
+      depends: base && !c.rel.includes(base) ? [...c.rel, base] : c.rel,
       applies: c.applies ?? [],
       attributes: [],
       actions: [],
