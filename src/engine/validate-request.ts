@@ -110,13 +110,11 @@ export function validateCreate(
   const attributes = checkAttributes(parsed.attributes, defs, {
     context: `kind '${kindId}' with the given mixins`,
   });
+  const given = (name: string) =>
+    attributes[name] !== undefined ||
+    [...defs.values()].some((d) => d.aliasOf === name && attributes[d.name] !== undefined);
   for (const def of defs.values()) {
-    if (
-      def.required &&
-      attributes[def.name] === undefined &&
-      def.default === undefined &&
-      !isCoreLinkEnd(def.name, parsed)
-    ) {
+    if (def.required && !given(def.name) && def.default === undefined && !isCoreLinkEnd(def.name, parsed)) {
       throw badRequest(`attribute '${def.name}' is required`);
     }
   }

@@ -35,6 +35,7 @@ interface RawAttribute {
   description?: string;
   pattern?: string;
   enum?: string[];
+  aliasOf?: string;
 }
 interface RawCategory {
   term: string;
@@ -65,6 +66,7 @@ function attributeDefinitions(raw: Record<string, RawAttribute> | undefined): At
     if (a.description !== undefined) def.description = a.description;
     if (a.pattern !== undefined) def.pattern = a.pattern;
     if (a.enum !== undefined) def.enum = a.enum;
+    if (a.aliasOf !== undefined) def.aliasOf = a.aliasOf;
     return def;
   });
 }

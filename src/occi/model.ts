@@ -17,6 +17,8 @@ export interface AttributeDefinition {
   pattern?: string;
   /** Allowed values, for enumerations such as occi.compute.state. */
   enum?: string[];
+  /** Another spelling of this attribute (older clients'): it satisfies that one's `required`. */
+  aliasOf?: string;
 }
 
 export type CategoryClass = 'kind' | 'mixin' | 'action';
