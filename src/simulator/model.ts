@@ -26,7 +26,7 @@ export type ServerTask =
   | 'DETACH_VOLUME';
 
 /** Every action name validateServerAction knows (tasks plus the ones that never become a task). */
-export type ServerAction = Exclude<ServerTask, ''> | 'REASSIGN' | 'CONSOLE' | 'FIREWALL';
+export type ServerAction = Exclude<ServerTask, ''> | 'REASSIGN' | 'FIREWALL';
 
 export interface Owned {
   userId: string;

@@ -49,7 +49,7 @@ function reboot(ctx: Ctx, s: Server, a: unknown): Reply {
 
 function resize(ctx: Ctx, s: Server, a: unknown): Reply {
   const ref = own(args(a), 'flavorRef');
-  if (ref == null) throw badRequest('Malformed request');
+  if (ref == null) throw badRequest("Missing 'flavorRef' attribute.");
   const flavor = getFlavor(ctx.sim, ref);
   validateServerAction(s, 'RESIZE');
   const old = ctx.sim.store.flavors.get(s.flavorId);
@@ -72,12 +72,12 @@ function resize(ctx: Ctx, s: Server, a: unknown): Reply {
 
 const CONSOLE_TYPES = new Set(['vnc', 'vnc-ws', 'vnc-wss']);
 
-function console(ctx: Ctx, s: Server, a: unknown): Reply {
+function consoleAction(ctx: Ctx, s: Server, a: unknown): Reply {
   const type = own(args(a), 'type');
   if (typeof type !== 'string' || !CONSOLE_TYPES.has(type)) {
     throw badRequest("Type can only be 'vnc', 'vnc-ws' or 'vnc-wss'.");
   }
-  validateServerAction(s, 'CONSOLE');
+  // Synnefo's console() checks only the operstate (no validate_server_action): BUILD is a 400 here.
   if (s.operstate !== 'STARTED') throw badRequest('Server not in ACTIVE state.');
   return ok({
     console: { type, host: ctx.sim.host, port: randomInt(5900, 6900), password: randomPassword(16) },
@@ -86,7 +86,6 @@ function console(ctx: Ctx, s: Server, a: unknown): Reply {
 
 function getVncConsole(ctx: Ctx, s: Server, a: unknown): Reply {
   const type = own(args(a), 'type') ?? 'novnc';
-  validateServerAction(s, 'CONSOLE');
   if (s.operstate !== 'STARTED') throw badRequest('Server not in ACTIVE state.');
   const token = randomPassword(24);
   return ok({ console: { type, url: `${ctx.sim.urls.base}/vnc/?token=${token}` } });
@@ -172,7 +171,7 @@ const ACTIONS: Record<string, Action> = {
   'os-stop': shutdown,
   reboot,
   resize,
-  console,
+  console: consoleAction,
   'os-getVNCConsole': getVncConsole,
   firewallProfile,
   reassign,
