@@ -147,6 +147,12 @@ export class MappingService implements EntityService {
     return this.getRuleSet().mapping.rules.get(ruleKey(category, operation, action));
   }
 
+  /** The rules for an operation; a mixin without its own is mapped by those of what it depends on (user mixins). */
+  rulesFor(registry: CategoryRegistry, category: string, operation: OperationName, action?: string) {
+    const candidates = [category, ...registry.mixinClosure(category).slice(1).map(typeId)];
+    return candidates.map((c) => this.rules(c, operation, action)).find((r) => r?.length);
+  }
+
   private async run(
     category: string,
     operation: OperationName,
@@ -157,10 +163,12 @@ export class MappingService implements EntityService {
   ): Promise<unknown> {
     const request = requestDocument(op, context.registry, (l) => locate(context.registry, l));
     const vars = { id: (request as { id?: unknown }).id };
-    // A mixin without rules of its own is mapped by the rules of what it depends on (user mixins).
-    const candidates = [category, ...context.registry.mixinClosure(category).slice(1).map(typeId)];
-    const rules = candidates.map((c) => this.rules(c, operation, action)).find((r) => r?.length);
-    const rule = await selectRule(rules, request, vars, env);
+    const rule = await selectRule(
+      this.rulesFor(context.registry, category, operation, action),
+      request,
+      vars,
+      env,
+    );
     if (!rule) throw notImplemented(`no backend rule maps the ${describeOperation(op)}`);
     return runRule(rule, request, vars, env);
   }
@@ -193,7 +201,7 @@ export class MappingService implements EntityService {
       const id = typeId(collection.mixin);
       return {
         kinds: mapped.filter((k) => registry.appliesTo(id, typeId(k))),
-        keep: (e) => e.mixins.includes(id),
+        keep: (e) => e.mixins.some((m) => m === id || registry.dependsOn(m, id)),
       };
     }
     return { kinds: mapped.filter((k) => k.location?.startsWith(collection.path)), keep: () => true };

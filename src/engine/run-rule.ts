@@ -22,6 +22,8 @@ export interface PlannedCall {
   origin: Position;
   /** The step this call belongs to (or `<step> (compensation)`). */
   step: string;
+  /** In explain mode: the conditions that shape the call (when, forEach, waitFor). */
+  conditions?: { when?: string; forEach?: string; until?: string };
 }
 
 export type Transport = (call: PlannedCall) => Promise<BackendResponse>;
@@ -82,7 +84,8 @@ async function tryEvaluate(expr: Expression, state: RunState, env: RunEnv, what:
   try {
     return await evaluate(expr, state, env);
   } catch (e) {
-    if (!env.dryRun) throw e;
+    // $fail is the rule's own answer: explain shows it as the outcome, like the server would.
+    if (!env.dryRun || e instanceof OcciError) throw e;
     env.dryRun.notes.push(`${what}: not known before sending (${(e as Error).message})`);
     return undefined;
   }
@@ -185,6 +188,13 @@ async function runStep(step: CompiledStep, state: RunState, env: RunEnv): Promis
       ? await evaluateMapDry(step.params, state, env, `${step.name} params`)
       : await evaluateMap(step.params, state, env);
     const call = await buildCall(step, step.name, state, env, params);
+    if (env.dryRun && (step.when || step.forEach || step.waitFor)) {
+      call.conditions = {
+        ...(step.when ? { when: step.when.source } : {}),
+        ...(step.forEach ? { forEach: step.forEach.source } : {}),
+        ...(step.waitFor ? { until: step.waitFor.until.source } : {}),
+      };
+    }
     results.push(await sendWithWait(step, call, state, env));
   }
   delete state.doc.item;

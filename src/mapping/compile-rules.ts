@@ -1,7 +1,7 @@
 // Compiles the rule sections of rule files (services, identity, faults, tables, rules, templates,
 // passthrough) into ready-to-run structures: every JSONata expression compiled once, every path
 // template parsed, and every cross-reference checked (categories, actions, services, variables).
-import { typeId } from '../occi/model.js';
+import { type Category, typeId } from '../occi/model.js';
 import type { CategoryRegistry } from '../occi/registry.js';
 import type { Position } from './build-categories.js';
 import { compileExpression, type Expression, type ExpressionError } from './expressions.js';
@@ -274,6 +274,13 @@ export function compileRules(
   registry: CategoryRegistry,
 ): { rules: MappingRules; problems: Problem[] } {
   const problems: Problem[] = [];
+  // Actions a kind or mixin offers, inherited ones included (as requests see them).
+  const offered = (c: Category) =>
+    c.class === 'kind'
+      ? registry.effectiveActions(typeId(c))
+      : c.class === 'mixin'
+        ? registry.effectiveActions('', [typeId(c)])
+        : [];
   const rules: MappingRules = {
     rules: new Map(),
     services: new Map(),
@@ -425,7 +432,7 @@ export function compileRules(
           c.report(path, 'missing-action', `rule for operation 'action' on '${category}' names no action`);
         else if (!registry.action(action))
           c.report([...path, 'action'], 'unknown-action', `action '${action}' is not declared`);
-        else if (!target.actions.includes(action))
+        else if (!offered(target).includes(action))
           c.report(
             [...path, 'action'],
             'action-not-offered',
@@ -469,7 +476,7 @@ export function compileRules(
   for (const category of mapped) {
     const target = registry.get(category);
     if (!target || target.class === 'action') continue;
-    for (const action of target.actions) {
+    for (const action of offered(target)) {
       if (rules.rules.has(ruleKey(category, 'action', action))) continue;
       const first = [...rules.rules.values()].flat().find((r) => r.category === category);
       if (first) {

@@ -8,7 +8,7 @@ export function valueMismatch(def: AttributeDefinition, value: AttributeValue): 
     case 'string':
       if (typeof value !== 'string') return 'must be a string';
       if (def.enum && !def.enum.includes(value)) return `must be one of ${def.enum.join(', ')}`;
-      if (def.pattern && !new RegExp(def.pattern, 'u').test(value)) return `must match ${def.pattern}`;
+      if (def.pattern && !matchesPattern(def.pattern, value)) return `must match ${def.pattern}`;
       return undefined;
     case 'number':
       return typeof value === 'number' && Number.isFinite(value) ? undefined : 'must be a number';
@@ -23,4 +23,20 @@ export function valueMismatch(def: AttributeDefinition, value: AttributeValue): 
         ? undefined
         : 'must be an object';
   }
+}
+
+const patterns = new Map<string, RegExp | null>();
+
+/** Tests a value against a pattern, compiled once; an invalid pattern matches nothing (the loader reports it). */
+function matchesPattern(pattern: string, value: string): boolean {
+  let re = patterns.get(pattern);
+  if (re === undefined) {
+    try {
+      re = new RegExp(pattern, 'u');
+    } catch {
+      re = null;
+    }
+    patterns.set(pattern, re);
+  }
+  return re?.test(value) ?? false;
 }

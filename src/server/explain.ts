@@ -3,13 +3,13 @@
 // rule: every backend call it would make is recorded (with the values bound so far) instead of
 // sent. Values that depend on backend answers are shown as such.
 import type { BackendResponse } from '../backend/backend-client.js';
-import { MappingService } from '../engine/mapping-service.js';
+import { locate, MappingService } from '../engine/mapping-service.js';
 import type { Operation } from '../engine/operation.js';
 import { requestDocument } from '../engine/request-document.js';
 import { type PlannedCall, runRule, selectRule } from '../engine/run-rule.js';
 import { describeOperation } from '../engine/unmapped-service.js';
 import type { RuleSet } from '../mapping/load-rules.js';
-import { ruleKey, type OperationName } from '../mapping/compile-rules.js';
+import type { OperationName } from '../mapping/compile-rules.js';
 import { OcciError } from '../occi/errors.js';
 import type { Mixin } from '../occi/model.js';
 import { typeId } from '../occi/model.js';
@@ -38,6 +38,7 @@ export interface Explanation {
     body?: unknown;
     step: string;
     at: string;
+    conditions?: { when?: string; forEach?: string; until?: string };
   }[];
   notes: string[];
   error?: { status: number; message: string };
@@ -121,6 +122,7 @@ export async function explain(ruleSet: RuleSet, input: ExplainInput): Promise<Ex
         ...(call.body === undefined ? {} : { body: call.body }),
         step: call.step,
         at: `${call.origin.file}:${call.origin.line}:${call.origin.col}`,
+        ...(call.conditions ? { conditions: call.conditions } : {}),
       });
       return { status: 0, headers: {}, body: undefined };
     };
@@ -130,10 +132,15 @@ export async function explain(ruleSet: RuleSet, input: ExplainInput): Promise<Ex
       helpers: service.helpers(view),
       dryRun: { notes: out.notes },
     };
-    const request = requestDocument(op, view, () => undefined);
+    const request = requestDocument(op, view, (l) => locate(view, l));
     const vars = { id: (request as { id?: unknown }).id };
+    if (op.op === 'set-members') {
+      out.notes.push(
+        'a full update of a mixin collection lists its members, dissociates those not given, then associates the given ones; shown: the associate rule',
+      );
+    }
     const rule = await selectRule(
-      ruleSet.mapping.rules.get(ruleKey(target.category, target.operation, target.action)),
+      service.rulesFor(view, target.category, target.operation, target.action),
       request,
       vars,
       env,
@@ -186,6 +193,11 @@ export function formatExplanation(x: Explanation): string {
     x.calls.forEach((c, i) => {
       const query = c.query ? `?${new URLSearchParams(c.query).toString()}` : '';
       lines.push(`  ${i + 1}. ${c.method} ${c.path}${query}    [step ${c.step}, ${c.at}]`);
+      if (c.conditions?.when) lines.push(`       only when: ${c.conditions.when.replace(/\s+/g, ' ')}`);
+      if (c.conditions?.forEach)
+        lines.push(`       once per item of: ${c.conditions.forEach.replace(/\s+/g, ' ')}`);
+      if (c.conditions?.until)
+        lines.push(`       repeated until: ${c.conditions.until.replace(/\s+/g, ' ')}`);
       if (c.body !== undefined)
         lines.push(
           ...JSON.stringify(c.body, null, 2)

@@ -6,7 +6,7 @@ import { type FSWatcher, watch } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadRules, type RuleSet } from '../mapping/load-rules.js';
-import { formatProblem, type Problem } from '../mapping/problems.js';
+import { formatProblem, type Problem, problem } from '../mapping/problems.js';
 import type { Log } from './log.js';
 
 export interface ReloadOutcome {
@@ -41,7 +41,16 @@ export class RuleReloader {
       let outcome: ReloadOutcome;
       do {
         this.again = false;
-        const result = await loadRules(this.dir);
+        const result = await loadRules(this.dir).catch((e: unknown) => ({
+          ruleSet: undefined,
+          problems: [
+            problem(
+              { file: this.dir, line: 1, col: 1 },
+              'unreadable-file',
+              `loading failed: ${(e as Error)?.message ?? e}`,
+            ),
+          ],
+        }));
         if (result.ruleSet) {
           this.swap(result.ruleSet);
           outcome = { ok: true, generation: result.ruleSet.generation, problems: [] };
