@@ -77,8 +77,8 @@ export function parseFault(v: unknown): InjectedFault {
       throw badRequest(`Invalid pathRegex '${regex}'`);
     }
   } else throw badRequest("A fault needs 'path' (exact, below the service root) or 'pathRegex'");
-  if (!drop && (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599)) {
-    throw badRequest("A fault needs an integer 'status' (100-599)");
+  if (!drop && (typeof status !== 'number' || !Number.isInteger(status) || status < 200 || status > 599)) {
+    throw badRequest("A fault needs an integer 'status' (200-599)");
   }
   if (method !== undefined && typeof method !== 'string') throw badRequest("'method' must be a string");
   if (times !== undefined && typeof times !== 'number') throw badRequest("'times' must be a number");

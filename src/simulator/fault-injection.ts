@@ -31,7 +31,8 @@ export class FaultInjector {
 
   add(f: InjectedFault): void {
     const status = Math.trunc(f.status);
-    if (!(status >= 100 && status <= 599) && !f.drop) throw new RangeError(`invalid status ${f.status}`);
+    if (!(status >= 200 && status <= 599) && !f.drop)
+      throw new RangeError(`invalid status ${f.status} (200-599)`);
     const times = f.times ?? 1;
     const remaining = times < 0 || !Number.isFinite(times) ? Number.POSITIVE_INFINITY : Math.trunc(times);
     if (remaining === 0) return;

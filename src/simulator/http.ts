@@ -38,7 +38,6 @@ interface Exchange {
   res: ServerResponse;
   method: string;
   path: string;
-  bare405: boolean;
   /** An `after` fault: whatever happens, the client gets this instead. */
   injected: InjectedFault | null;
 }
@@ -51,7 +50,7 @@ export function createListener(app: App): (req: IncomingMessage, res: ServerResp
     let path = qi < 0 ? url : url.slice(0, qi);
     const query = qi < 0 ? null : new URLSearchParams(url.slice(qi + 1));
     if (app.prefix !== '' && path.startsWith(`${app.prefix}/`)) path = path.slice(app.prefix.length);
-    const ex: Exchange = { app, req, res, method, path, bare405: false, injected: null };
+    const ex: Exchange = { app, req, res, method, path, injected: null };
     try {
       if (path === '/_simulator' || path.startsWith('/_simulator/')) {
         app.admin(req, res, path, query);
@@ -78,7 +77,6 @@ function dispatch(ex: Exchange, query: URLSearchParams | null): void {
   const resolved = resolveService(app, ex.path);
   if (!resolved) throw endpointNotFound();
   const { service, sub } = resolved;
-  ex.bare405 = service.bare405;
 
   const injected = app.faults.size > 0 ? app.faults.take(method, sub) : null;
   if (injected && !injected.after) {
@@ -125,10 +123,7 @@ function dispatch(ex: Exchange, query: URLSearchParams | null): void {
   );
 }
 
-const tooLarge = () =>
-  new CycladesFault(413, 'overLimit', 'Request body too large', {
-    details: `The request body exceeds ${BODY_LIMIT} bytes.`,
-  });
+const tooLarge = () => new CycladesFault(413, 'overLimit', 'Request body too large');
 
 /** Runs the handler; no closures on the synchronous path, which is the hot one. */
 function invoke(ex: Exchange, route: Route, ctx: Ctx): void {
