@@ -1,0 +1,342 @@
+// Guardrails: rule expressions cannot run code they build ($eval), cannot run away (time and
+// depth limits), and a misbehaving backend (refused, silent, huge, not JSON, absurdly nested)
+// always ends in a 502 or 504 for the client: never a 500, never a hang.
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  BackendClient,
+  BackendFailure,
+  DEFAULT_BACKEND_OPTIONS,
+  type BackendClientOptions,
+} from '../../src/backend/backend-client.js';
+import {
+  compileExpression,
+  DEFAULT_EXPRESSION_LIMITS,
+  ExpressionError,
+} from '../../src/mapping/expressions.js';
+import { type FakeBackend, startFakeBackend } from '../support/fake-backend.js';
+import { errorText, http, materialise, type Stack, startStack } from './harness.js';
+
+const SHORT: BackendClientOptions = {
+  ...DEFAULT_BACKEND_OPTIONS,
+  connectTimeoutMs: 300,
+  headersTimeoutMs: 300,
+  bodyTimeoutMs: 300,
+  maxResponseBytes: 64 * 1024,
+};
+
+/** A port nothing listens on (bound, then released). */
+async function deadPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
+
+/** Nested arrays `depth` deep: [[[...]]]. */
+const nested = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+
+async function timed<T>(fn: () => Promise<T>): Promise<{ value?: T; error?: unknown; ms: number }> {
+  const started = performance.now();
+  try {
+    const value = await fn();
+    return { value, ms: performance.now() - started };
+  } catch (error) {
+    return { error, ms: performance.now() - started };
+  }
+}
+
+describe('expressions', () => {
+  it.each([
+    ['$eval("1")'],
+    ['$eval("$x", {"x": 1})'],
+    ['($e := $eval; $e("1 + 1"))'],
+    ['(function($s) { $eval($s) })("2")'],
+    ['{"a": [1, 2, $eval("3")]}'],
+  ])('refuses $eval at compile time: %s', (source) => {
+    let error: unknown;
+    try {
+      compileExpression(source);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ExpressionError);
+    expect((error as ExpressionError).code).toBe('forbidden');
+    expect((error as ExpressionError).message).toContain('$eval is not allowed');
+    expect((error as ExpressionError).position).toBeGreaterThan(0);
+  });
+
+  it('a syntax error is an ExpressionError with its position', () => {
+    expect(() => compileExpression('{"a": (1 + }')).toThrow(ExpressionError);
+  });
+
+  // The brief: a runaway stops within ~150 ms under a 100 ms limit. Checked with that limit given
+  // explicitly (the default may be tuned), then with the default limit plus the same slack.
+  const LIMIT = { timeoutMs: 100, maxDepth: 200 };
+  const SLACK_MS = 50;
+
+  it('deep recursion stops with an ExpressionError (depth) well within 150 ms', async () => {
+    const expr = compileExpression('($f := function($n) { $n = 0 ? 0 : 1 + $f($n - 1) }; $f(1000000))');
+    const r = await timed(() => expr.evaluate({}, {}, LIMIT));
+    expect(r.error).toBeInstanceOf(ExpressionError);
+    expect((r.error as ExpressionError).code).toBe('depth');
+    expect(r.ms).toBeLessThan(LIMIT.timeoutMs + SLACK_MS);
+  });
+
+  it('a long loop stops with an ExpressionError (timeout) within ~150 ms', async () => {
+    const expr = compileExpression('$sum([1..5000].($sum([1..5000].($ * 2))))');
+    const r = await timed(() => expr.evaluate({}, {}, LIMIT));
+    expect(r.error).toBeInstanceOf(ExpressionError);
+    expect((r.error as ExpressionError).code).toBe('timeout');
+    expect(r.ms).toBeGreaterThanOrEqual(LIMIT.timeoutMs - 5);
+    expect(r.ms).toBeLessThan(LIMIT.timeoutMs + SLACK_MS);
+  });
+
+  it('exponential recursion within the depth limit stops with a timeout within ~150 ms', async () => {
+    const expr = compileExpression(
+      '($fib := function($n) { $n < 2 ? $n : $fib($n - 1) + $fib($n - 2) }; $fib(40))',
+    );
+    const r = await timed(() => expr.evaluate({}, {}, LIMIT));
+    expect(r.error).toBeInstanceOf(ExpressionError);
+    expect((r.error as ExpressionError).code).toBe('timeout');
+    expect(r.ms).toBeLessThan(LIMIT.timeoutMs + SLACK_MS);
+  });
+
+  it('with the default limits, a runaway stops within the default time limit plus the same slack', async () => {
+    expect(DEFAULT_EXPRESSION_LIMITS.timeoutMs).toBeLessThanOrEqual(1000);
+    const expr = compileExpression(
+      '($fib := function($n) { $n < 2 ? $n : $fib($n - 1) + $fib($n - 2) }; $fib(40))',
+    );
+    const r = await timed(() => expr.evaluate({}));
+    expect((r.error as ExpressionError).code).toBe('timeout');
+    expect(r.ms).toBeLessThan(DEFAULT_EXPRESSION_LIMITS.timeoutMs + SLACK_MS);
+  });
+
+  it('the limits are per evaluation: a runaway does not poison the next call, and tighter limits apply', async () => {
+    const spin = compileExpression(
+      '($fib := function($n) { $n < 2 ? $n : $fib($n - 1) + $fib($n - 2) }; $fib($x))',
+    );
+    await expect(spin.evaluate({}, { x: 40 })).rejects.toBeInstanceOf(ExpressionError);
+    await expect(spin.evaluate({}, { x: 10 })).resolves.toBe(55);
+    const r = await timed(() => spin.evaluate({}, { x: 40 }, { timeoutMs: 20, maxDepth: 200 }));
+    expect((r.error as ExpressionError).code).toBe('timeout');
+    expect(r.ms).toBeLessThan(80);
+    const shallow = await timed(() => spin.evaluate({}, { x: 30 }, { timeoutMs: 1000, maxDepth: 10 }));
+    expect((shallow.error as ExpressionError).code).toBe('depth');
+  });
+});
+
+describe('backend client', () => {
+  let fake: FakeBackend;
+  let client: BackendClient;
+  beforeAll(async () => {
+    fake = await startFakeBackend({ cycladesTemplates: false });
+    client = new BackendClient(SHORT);
+  });
+  afterAll(async () => {
+    await client.close();
+    await fake.close();
+  });
+
+  const failureOf = async (url: string) => {
+    try {
+      await client.send({ method: 'GET', url, headers: {} });
+    } catch (e) {
+      return e;
+    }
+    return undefined;
+  };
+
+  it('connection refused is an unreachable failure', async () => {
+    const e = await failureOf(`http://127.0.0.1:${await deadPort()}/x`);
+    expect(e).toBeInstanceOf(BackendFailure);
+    expect((e as BackendFailure).kind).toBe('unreachable');
+  });
+
+  it('no headers within headersTimeoutMs is a timeout failure', async () => {
+    fake.on('GET', '/hang', { hang: true });
+    const r = await timed(() => failureOf(`${fake.url}/hang`));
+    expect((r.value as BackendFailure).kind).toBe('timeout');
+    expect(r.ms).toBeLessThan(2000);
+  });
+
+  it('a body stalling mid-way is a timeout failure', async () => {
+    fake.on('GET', '/stall', { status: 200, stallAfter: '{"value": ' });
+    const r = await timed(() => failureOf(`${fake.url}/stall`));
+    expect((r.value as BackendFailure).kind).toBe('timeout');
+    expect(r.ms).toBeLessThan(2000);
+  });
+
+  it('a response over maxResponseBytes is a too-large failure', async () => {
+    fake.on('GET', '/huge', { status: 200, hugeBytes: 1024 * 1024 });
+    expect(((await failureOf(`${fake.url}/huge`)) as BackendFailure).kind).toBe('too-large');
+  });
+
+  it('a 200 with a body that is not JSON is a bad-response failure; a non-JSON 4xx keeps its status', async () => {
+    fake.on('GET', '/html', { status: 200, raw: '<html>hello</html>' });
+    expect(((await failureOf(`${fake.url}/html`)) as BackendFailure).kind).toBe('bad-response');
+    fake.on('GET', '/html404', { status: 404, raw: '<html>not here</html>' });
+    const res = await client.send({ method: 'GET', url: `${fake.url}/html404`, headers: {} });
+    expect(res).toMatchObject({ status: 404, body: undefined });
+  });
+
+  it('JSON nested 100 deep is a bad-response failure; 60 deep is fine', async () => {
+    fake.on('GET', '/deep', {
+      status: 200,
+      raw: nested(100),
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(((await failureOf(`${fake.url}/deep`)) as BackendFailure).kind).toBe('bad-response');
+    fake.on('GET', '/fine', {
+      status: 200,
+      raw: nested(60),
+      headers: { 'content-type': 'application/json' },
+    });
+    expect((await client.send({ method: 'GET', url: `${fake.url}/fine`, headers: {} })).status).toBe(200);
+  });
+
+  it('a connection destroyed before the answer is an unreachable failure', async () => {
+    fake.on('GET', '/destroy', { destroy: true });
+    expect(((await failureOf(`${fake.url}/destroy`)) as BackendFailure).kind).toBe('unreachable');
+  });
+});
+
+describe('through the server', () => {
+  let stack: Stack;
+  let fake: FakeBackend;
+  let rulesText: string;
+  const statuses: number[] = [];
+  let client: BackendClient;
+
+  beforeAll(async () => {
+    fake = await startFakeBackend({ cycladesTemplates: false });
+    const dir = await materialise('rules-guardrails', {
+      API_URL: `${fake.url}/api`,
+      DEAD_URL: `http://127.0.0.1:${await deadPort()}/api`,
+    });
+    rulesText = await readFile(join(dir, 'probe.yaml'), 'utf8');
+    client = new BackendClient(SHORT);
+    stack = await startStack({ rulesDir: dir, fake, client, identity: false });
+  });
+  afterAll(async () => {
+    // No 500 anywhere in this block.
+    expect(statuses).not.toContain(500);
+    await stack.close();
+    await fake.close();
+  });
+
+  const get = async (id: string, accept = 'application/occi+json') => {
+    const res = await timed(() => http(stack.url, 'GET', `/probe/${id}`, { headers: { Accept: accept } }));
+    if (!res.value) throw res.error;
+    statuses.push(res.value.status);
+    return { ...res.value, ms: res.ms };
+  };
+
+  /** Line of the `- category:` item of the rule whose `when` mentions this id. */
+  const ruleLine = (id: string) => {
+    const lines = rulesText.split('\n');
+    const at = lines.findIndex((l) => l.includes(`request.id = "${id}"`));
+    for (let i = at; i >= 0; i--) if (/^\s*- category:/.test(lines[i]!)) return i + 1;
+    throw new Error(`no rule for ${id}`);
+  };
+
+  it('a sane answer passes (the fixture works)', async () => {
+    fake.on('GET', '/api/probes/ok', { status: 200, body: { value: 'fine' } });
+    const res = await get('ok');
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({ id: 'ok', attributes: { 'org.example.probe.value': 'fine' } });
+  });
+
+  it('a result expression that times out is a 502 naming the rule file:line, quickly', async () => {
+    fake.on('GET', '/api/probes/spin', { status: 200, body: { value: 1 } });
+    const res = await get('spin');
+    expect(res.status).toBe(502);
+    expect(errorText(res)).toMatch(
+      new RegExp(
+        `probe\\.yaml:${ruleLine('spin')}\\b.*\\(result\\).*longer than ${DEFAULT_EXPRESSION_LIMITS.timeoutMs} ms`,
+      ),
+    );
+    expect(res.ms).toBeLessThan(DEFAULT_EXPRESSION_LIMITS.timeoutMs + 1000);
+  });
+
+  it('a result expression that recurses too deep is a 502 naming the rule file:line (text/plain too)', async () => {
+    const res = await get('deep', 'text/plain');
+    expect(res.status).toBe(502);
+    expect(errorText(res)).toMatch(new RegExp(`probe\\.yaml:${ruleLine('deep')}\\b.*nested deeper`));
+  });
+
+  it('connection refused is a 502', async () => {
+    const res = await get('refused');
+    expect(res.status).toBe(502);
+    expect(errorText(res)).toContain('unreachable');
+  });
+
+  it('a backend that never answers headers is a 504, after the client timeout', async () => {
+    fake.on('GET', '/api/probes/hang', { hang: true });
+    const res = await get('hang');
+    expect(res.status).toBe(504);
+    expect(res.ms).toBeGreaterThanOrEqual(250);
+    expect(res.ms).toBeLessThan(3000);
+  });
+
+  it('a body that stalls mid-way is a 504', async () => {
+    fake.on('GET', '/api/probes/stall', { status: 200, stallAfter: '{"value": "' });
+    expect((await get('stall')).status).toBe(504);
+  });
+
+  it('a response over the size limit is a 502', async () => {
+    fake.on('GET', '/api/probes/huge', { status: 200, hugeBytes: 2 * 1024 * 1024 });
+    const res = await get('huge');
+    expect(res.status).toBe(502);
+    expect(errorText(res)).toContain('too large');
+  });
+
+  it('a 200 that is not JSON is a 502', async () => {
+    fake.on('GET', '/api/probes/html', { status: 200, raw: '<html><body>proxy error</body></html>' });
+    const res = await get('html');
+    expect(res.status).toBe(502);
+    expect(res.body).not.toContain('proxy error');
+  });
+
+  it('JSON nested 100 deep is a 502', async () => {
+    fake.on('GET', '/api/probes/deepjson', {
+      status: 200,
+      raw: `{"value": ${nested(100)}}`,
+      headers: { 'content-type': 'application/json' },
+    });
+    const res = await get('deepjson');
+    expect(res.status).toBe(502);
+  });
+
+  it('a connection destroyed mid-request is a 502', async () => {
+    fake.on('GET', '/api/probes/destroy', { destroy: true });
+    expect((await get('destroy')).status).toBe(502);
+  });
+
+  it('a backend 500 with an HTML page is a 502 that relays nothing of it', async () => {
+    fake.on('GET', '/api/probes/crash', { status: 500, raw: '<pre>Traceback at /srv/secret.py</pre>' });
+    const res = await get('crash');
+    expect(res.status).toBe(502);
+    expect(res.body).not.toContain('secret');
+  });
+
+  it('the server keeps serving after all of that', async () => {
+    fake.on('GET', '/api/probes/after', { status: 200, body: { value: 'still here' } });
+    const res = await get('after');
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({ attributes: { 'org.example.probe.value': 'still here' } });
+  });
+
+  // BUG (src/engine/mapping-service.ts helpers.fail): $fail accepts any status from 400 to 599,
+  // so a rule's `$fail(500, ...)` makes the server answer 500 Internal Server Error, the one status
+  // reserved for the server's own bugs (fault translation maps every other failure to 502/503/504).
+  it.fails('a rule that $fails with 500 answers 502, not 500', async () => {
+    const res = await get('fail500');
+    statuses.pop(); // known; keep the afterAll check about everything else
+    expect(res.status).toBe(502);
+  });
+});
