@@ -121,3 +121,36 @@ describe('request log', () => {
     for (const u of ctx.sim.users) expect(dump).not.toContain(u.token);
   });
 });
+
+describe('public base URL', () => {
+  it('uses baseUrl in the catalog and links, and serves paths with or without its prefix', async () => {
+    const { startSimulator } = await import('../../src/simulator/index.js');
+    const sim = await startSimulator({
+      delayMs: 0,
+      tokens: ['t'],
+      baseUrl: 'https://cloud.example.org/cyclades/',
+    });
+    try {
+      const r = await fetch(`${sim.identityUrl}/tokens`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ auth: { token: { id: 't' } } }),
+      });
+      const access = (
+        (await r.json()) as {
+          access: { serviceCatalog: { type: string; endpoints: { publicURL: string }[] }[] };
+        }
+      ).access;
+      const compute = access.serviceCatalog.find((s) => s.type === 'compute')!.endpoints[0]!.publicURL;
+      expect(compute).toBe('https://cloud.example.org/cyclades/compute/v2.0');
+      const c = client(sim);
+      const direct = await c.get(`${C}/flavors/1`);
+      expect(direct.body.flavor.links[0].href).toBe(
+        'https://cloud.example.org/cyclades/compute/v2.0/flavors/1',
+      );
+      expect((await c.get(`/cyclades${C}/flavors/1`)).status).toBe(200);
+    } finally {
+      await sim.close();
+    }
+  });
+});

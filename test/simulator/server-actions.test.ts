@@ -227,6 +227,13 @@ describe('preconditions with jobs in flight', () => {
         'badRequest',
         "Cannot perform 'STOP' action while there is a pending 'REBOOT'.",
       );
+      // the pending-task check comes before reassign's exemption (Synnefo's order)
+      expectFault(
+        await act(quick, id, { reassign: { project: c.projectId } }),
+        400,
+        'badRequest',
+        "Cannot perform 'REASSIGN' action while there is a pending 'REBOOT'.",
+      );
     } finally {
       await quick.close();
     }
@@ -269,6 +276,8 @@ describe('failed builds', () => {
       'badRequest',
       "Cannot perform 'START' action while server is in 'ERROR' state.",
     );
+    // reassign is exempt from the operstate checks, ERROR included
+    expect((await act(ctx.sim, s.id, { reassign: { project: c.projectId } })).status).toBe(200);
     expect((await c.del(`${C}/servers/${s.id}`)).status).toBe(204);
     await ctx.sim.settle();
     expect((await c.get(`${C}/servers/${s.id}`)).body.server.status).toBe('DELETED');

@@ -213,6 +213,9 @@ describe('snapshots', () => {
       (await c.put(`${V}/snapshots/${id}`, { snapshot: { display_name: 'renamed' } })).body.snapshot
         .display_name,
     ).toBe('renamed');
+    const second = (await c.post(`${V}/snapshots`, { snapshot: { volume_id: v.id } })).body.snapshot;
+    expect((await c.del(`${C}/images/${second.id}`)).status).toBe(204);
+    expectFault(await c.get(`${V}/snapshots/${second.id}`), 404, 'itemNotFound');
     expect((await c.del(`${V}/snapshots/${id}`)).status).toBe(202);
     expectFault(await c.get(`${V}/snapshots/${id}`), 404, 'itemNotFound');
     expectFault(await c.post(`${V}/snapshots`, { snapshot: {} }), 400, 'badRequest');
