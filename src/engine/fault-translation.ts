@@ -56,8 +56,24 @@ export async function backendFault(
   return new OcciError(occiStatus, message ?? `${what}: backend answered ${status}`);
 }
 
+/**
+ * An error a rule raises on purpose with $fail(status, message). A 4xx (or 501, 503, 504) is the
+ * answer the rule chose; anything else is the rule's own fault, reported as 502 naming it.
+ */
+export class RuleFailure extends OcciError {
+  constructor(status: number, message: string) {
+    super(Number.isInteger(status) && status >= 400 && status < 600 ? status : 502, message);
+  }
+}
+
+const CHOSEN = (status: number) =>
+  (status >= 400 && status < 500) || status === 501 || status === 503 || status === 504;
+
 /** A failure of a rule's own expressions: the rule is at fault, so 502 naming it. */
 export function ruleError(e: unknown, origin: Position, what: string): OcciError {
+  if (e instanceof RuleFailure && !CHOSEN(e.status)) {
+    return new OcciError(502, `rule at ${where(origin)} failed (${what}): ${e.message}`);
+  }
   if (e instanceof OcciError) return e;
   if (e instanceof BackendFailure) return transportError(e, what);
   const detail = e instanceof ExpressionError || e instanceof Error ? e.message : String(e);

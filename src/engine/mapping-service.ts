@@ -4,13 +4,14 @@
 // from the per-kind rules, so the rules only describe single operations.
 import { BackendClient } from '../backend/backend-client.js';
 import type { RuleSet } from '../mapping/load-rules.js';
-import type { CompiledRule, OperationName } from '../mapping/compile-rules.js';
+import type { CompiledRule, MappingRules, OperationName } from '../mapping/compile-rules.js';
 import { ruleKey } from '../mapping/compile-rules.js';
 import { notImplemented, OcciError } from '../occi/errors.js';
 import type { Category, Kind, Link, Mixin, Resource } from '../occi/model.js';
 import { typeId } from '../occi/model.js';
 import type { CategoryRegistry } from '../occi/registry.js';
 import { shapeEntities, shapeEntity } from './entity-shape.js';
+import { RuleFailure } from './fault-translation.js';
 import { matchesFilter } from './filter.js';
 import type {
   Caller,
@@ -94,8 +95,7 @@ export class MappingService implements EntityService {
     return {
       /** Ends the rule with an OCCI error, e.g. $fail(404, "server deleted"). */
       fail: (status: unknown, message: unknown) => {
-        const code = Number(status);
-        throw new OcciError(code >= 400 && code < 600 ? code : 502, String(message ?? 'failed'));
+        throw new RuleFailure(Number(status), String(message ?? 'failed'));
       },
       /** Every mixin the caller can see that depends on this one, e.g. all resource templates. */
       templates: (dependsOn: unknown) =>
@@ -143,14 +143,26 @@ export class MappingService implements EntityService {
     };
   }
 
-  rules(category: string, operation: OperationName, action?: string): readonly CompiledRule[] | undefined {
-    return this.getRuleSet().mapping.rules.get(ruleKey(category, operation, action));
+  /** Rules come from the rule set the request started with (env.mapping), never a newer one. */
+  rules(
+    mapping: MappingRules,
+    category: string,
+    operation: OperationName,
+    action?: string,
+  ): readonly CompiledRule[] | undefined {
+    return mapping.rules.get(ruleKey(category, operation, action));
   }
 
   /** The rules for an operation; a mixin without its own is mapped by those of what it depends on (user mixins). */
-  rulesFor(registry: CategoryRegistry, category: string, operation: OperationName, action?: string) {
+  rulesFor(
+    mapping: MappingRules,
+    registry: CategoryRegistry,
+    category: string,
+    operation: OperationName,
+    action?: string,
+  ) {
     const candidates = [category, ...registry.mixinClosure(category).slice(1).map(typeId)];
-    return candidates.map((c) => this.rules(c, operation, action)).find((r) => r?.length);
+    return candidates.map((c) => this.rules(mapping, c, operation, action)).find((r) => r?.length);
   }
 
   private async run(
@@ -164,7 +176,7 @@ export class MappingService implements EntityService {
     const request = requestDocument(op, context.registry, (l) => locate(context.registry, l));
     const vars = { id: (request as { id?: unknown }).id };
     const rule = await selectRule(
-      this.rulesFor(context.registry, category, operation, action),
+      this.rulesFor(env.mapping, context.registry, category, operation, action),
       request,
       vars,
       env,
@@ -187,10 +199,11 @@ export class MappingService implements EntityService {
   private kindsOf(
     collection: CollectionRef,
     registry: CategoryRegistry,
+    mapping: MappingRules,
   ): { kinds: Kind[]; keep(e: Entity): boolean } {
     const mapped = registry
       .all()
-      .filter((c): c is Kind => c.class === 'kind' && !!this.rules(typeId(c), 'list'));
+      .filter((c): c is Kind => c.class === 'kind' && !!this.rules(mapping, typeId(c), 'list'));
     if (collection.type === 'kind') {
       return {
         kinds: mapped.filter((k) => registry.isA(typeId(k), typeId(collection.kind))),
@@ -208,7 +221,7 @@ export class MappingService implements EntityService {
   }
 
   private async list(collection: CollectionRef, context: OperationContext, env: RunEnv): Promise<Entity[]> {
-    const { kinds, keep } = this.kindsOf(collection, context.registry);
+    const { kinds, keep } = this.kindsOf(collection, context.registry, env.mapping);
     if (kinds.length === 0 && collection.type === 'kind') {
       throw notImplemented(`no backend rule maps the list of ${typeId(collection.kind)}`);
     }

@@ -160,18 +160,7 @@ async function runStep(step: CompiledStep, state: RunState, env: RunEnv): Promis
   const items = step.forEach
     ? await tryEvaluate(step.forEach, state, env, `${step.name} forEach`)
     : undefined;
-  if (
-    step.forEach &&
-    !env.dryRun &&
-    items !== undefined &&
-    !Array.isArray(items) &&
-    typeof items !== 'object'
-  ) {
-    throw new OcciError(
-      502,
-      `rule step '${step.name}' (${where(step.origin)}): forEach did not yield a list`,
-    );
-  }
+  // JSONata yields a lone value where a list has one item: any non-list is one item.
   const list = step.forEach
     ? Array.isArray(items)
       ? items

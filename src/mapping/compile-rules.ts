@@ -291,11 +291,12 @@ export function compileRules(
     passthrough: [],
   };
   const singletons = new Map<string, Position>();
+  const brokenServices = new Set<string>();
 
   // Services first: rules in any file may use services declared in any other.
   for (const file of files) {
     const data = file.data as Raw | undefined;
-    if (!data || !file.isValid(['services'])) continue;
+    if (!data || typeof data.services !== 'object' || data.services === null) continue;
     for (const [name, def] of Object.entries((data.services as Raw | undefined) ?? {})) {
       if (rules.services.has(name)) {
         problems.push(
@@ -306,10 +307,12 @@ export function compileRules(
           ),
         );
       }
-      rules.services.set(name, def as ServiceDefinition);
+      // A service with schema errors is still known by name: its uses then report nothing more.
+      if (file.isValid(['services', name])) rules.services.set(name, def as ServiceDefinition);
+      else brokenServices.add(name);
     }
   }
-  const services = new Set(rules.services.keys());
+  const services = new Set([...rules.services.keys(), ...brokenServices]);
   const mapped = new Set<string>();
   const library: FunctionLibrary = { definitions: new Map() };
   for (const file of files) {

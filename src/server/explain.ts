@@ -140,7 +140,7 @@ export async function explain(ruleSet: RuleSet, input: ExplainInput): Promise<Ex
       );
     }
     const rule = await selectRule(
-      service.rulesFor(view, target.category, target.operation, target.action),
+      service.rulesFor(ruleSet.mapping, view, target.category, target.operation, target.action),
       request,
       vars,
       env,

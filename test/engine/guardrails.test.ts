@@ -331,10 +331,10 @@ describe('through the server', () => {
     expect(res.json).toMatchObject({ attributes: { 'org.example.probe.value': 'still here' } });
   });
 
-  // BUG (src/engine/mapping-service.ts helpers.fail): $fail accepts any status from 400 to 599,
+  // Regression, fixed (was: src/engine/mapping-service.ts helpers.fail): $fail accepts any status from 400 to 599,
   // so a rule's `$fail(500, ...)` makes the server answer 500 Internal Server Error, the one status
   // reserved for the server's own bugs (fault translation maps every other failure to 502/503/504).
-  it.fails('a rule that $fails with 500 answers 502, not 500', async () => {
+  it('a rule that $fails with 500 answers 502, not 500', async () => {
     const res = await get('fail500');
     statuses.pop(); // known; keep the afterAll check about everything else
     expect(res.status).toBe(502);

@@ -484,22 +484,22 @@ describe('a new kind declared only in YAML', () => {
     expect(dnsCalls()).toEqual([]);
   });
 
-  // BUG (src/engine/mapping-service.ts helpers.fail + src/engine/fault-translation.ts ruleError):
+  // Regression, fixed (was: src/engine/mapping-service.ts helpers.fail + src/engine/fault-translation.ts ruleError):
   // $fail with something that is not an HTTP error status becomes a bare 502 "failed"-style error
   // whose message does not name the rule's file:line, unlike every other failure of a rule's own
   // expressions (ruleError passes OcciErrors through untouched). Operators cannot trace it.
-  it.fails('$fail without an error status is a 502 naming the rule file:line', async () => {
+  it('$fail without an error status is a 502 naming the rule file:line', async () => {
     addZone({ id: 'a', name: 'a.example.' });
     const res = await req('POST', '/zone/a?action=misfail', { json: { action: `${ACTION}misfail` } });
     expect(res.status).toBe(502);
     expect(errorText(res)).toMatch(new RegExp(`dns\\.yaml:${ruleLine(`action: ${ACTION}misfail`)}\\b`));
   });
 
-  // BUG (src/engine/run-rule.ts runStep): JSONata collapses a one-item sequence to the item, so a
+  // Regression, fixed (was: src/engine/run-rule.ts runStep): JSONata collapses a one-item sequence to the item, so a
   // forEach such as `$split($ns, ",").$trim($)` (or `ports[...].id`) yields a bare string when
   // there is exactly one item; runStep then refuses it with 502 "forEach did not yield a list"
   // instead of running the step once (objects are already wrapped as one item; scalars are not).
-  it.fails('forEach over a single item runs the step once', async () => {
+  it('forEach over a single item runs the step once', async () => {
     pendingPolls = 0;
     const res = await req('POST', '/zone/', {
       text: [

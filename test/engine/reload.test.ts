@@ -213,12 +213,12 @@ describe('admin endpoint', () => {
     expect(fqdnOf(await getCompute(stack))).toBe('B:vm1.example.org');
   });
 
-  // BUG (src/engine/mapping-service.ts): MappingService looks rules up through getRuleSet() at
+  // Regression, fixed (was: src/engine/mapping-service.ts): MappingService looks rules up through getRuleSet() at
   // every step of an operation (rules() in run(), again in entityAfter()), not once per request.
   // An update or action whose rule returns no entity is followed by a fresh `get`; if a reload
   // lands while the update is in flight, that get runs the NEW rule set's get rule (with the OLD
   // set's tables and registry), so the request does not finish with the rules it started with.
-  it.fails('an update in flight reads the entity back with the rules it started with', async () => {
+  it('an update in flight reads the entity back with the rules it started with', async () => {
     await writeFile(computePath, variant(original, { fqdnPrefix: 'A:' }).text);
     expect((await admin(stack, 'POST', '/_admin/reload')).status).toBe(200);
     stack.fake.on(
