@@ -128,6 +128,22 @@ describe('server create', () => {
     expectFault(await create([{ uuid: '999999' }]), 404, 'itemNotFound');
   });
 
+  it('refuses, before creating anything, a server whose private NICs would exhaust the subnet (409)', async () => {
+    const c = client(ctx.sim);
+    const image = await anImage(c);
+    const net = (await c.post(`${N}/networks`, { network: { type: 'MAC_FILTERED' } })).body.network;
+    await c.post(`${N}/subnets`, { subnet: { network_id: net.id, cidr: '10.8.0.0/29' } }); // 5 free addresses
+    const before = ctx.sim.snapshot().users[c.userId]!;
+    const r = await c.post(`${C}/servers`, {
+      server: { name: 'big', imageRef: image, flavorRef: 1, networks: Array(6).fill({ uuid: net.id }) },
+    });
+    expectFault(r, 409, 'conflict', `No more IP addresses available on network ${net.id}`);
+    const after = ctx.sim.snapshot().users[c.userId]!;
+    expect(after.servers).toHaveLength(before.servers.length);
+    expect(after.ports).toHaveLength(before.ports.length);
+    expect(after.volumes).toHaveLength(before.volumes.length);
+  });
+
   it('creates extra volumes from block_device_mapping_v2', async () => {
     const c = client(ctx.sim);
     const image = await anImage(c);

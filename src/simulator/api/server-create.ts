@@ -81,12 +81,31 @@ function keyNames(sim: Sim, user: User, server: JsonObject): string[] {
   });
 }
 
+/** Every private NIC needs a free IPv4 address: check now, so that creation cannot fail half-way. */
+function checkAddresses(sim: Sim, nics: NicPlan[]): void {
+  const wanted = new Map<string, number>();
+  for (const n of nics) {
+    if (n.port || n.network.public) continue;
+    for (const subnetId of n.network.subnets) {
+      if (sim.store.subnets.get(subnetId)?.ipVersion === 4)
+        wanted.set(subnetId, (wanted.get(subnetId) ?? 0) + 1);
+    }
+  }
+  for (const [subnetId, count] of wanted) {
+    const pool = sim.store.pools.get(subnetId);
+    if (pool && pool.free < count) {
+      const networkId = sim.store.subnets.get(subnetId)?.networkId ?? '';
+      throw conflict(`No more IP addresses available on network ${networkId}`);
+    }
+  }
+}
+
 function planNics(sim: Sim, user: User, networks: unknown[] | undefined): NicPlan[] {
   if (networks === undefined) return [];
   if (networks.length > MAX_NICS) throw badRequest('Maximum ports per server limit reached');
   const takenIps = new Set<string>();
   const takenPorts = new Set<string>();
-  return networks.map((entry): NicPlan => {
+  const nics = networks.map((entry): NicPlan => {
     if (!isObject(entry)) throw malformed();
     const portRef = own(entry, 'port');
     const uuid = own(entry, 'uuid');
@@ -112,6 +131,8 @@ function planNics(sim: Sim, user: User, networks: unknown[] | undefined): NicPla
     takenIps.add(fip.id);
     return { network, floatingIp: fip, port: null };
   });
+  checkAddresses(sim, nics);
+  return nics;
 }
 
 const SOURCE_TYPES = new Set(['image', 'volume', 'blank', 'snapshot']);
