@@ -42,6 +42,19 @@ function idString(v: unknown, what: string): string {
   throw new OcciError(502, `${what}: the result has no id`);
 }
 
+/** What resources and links take alike from a result: kind, mixins, id, location, attributes, actions. */
+function entityHead(raw: Obj, kind: Kind, id: string, mixins: string[], registry: CategoryRegistry) {
+  return {
+    kind: typeId(kind),
+    mixins,
+    id,
+    location: entityLocation(kind, id),
+    attributes: attributes(raw.attributes),
+    actions:
+      raw.actions === undefined ? registry.effectiveActions(typeId(kind), mixins) : strings(raw.actions),
+  };
+}
+
 export function shapeLink(
   raw: unknown,
   defaultKind: Kind | undefined,
@@ -54,19 +67,12 @@ export function shapeLink(
   if (!kind) throw new OcciError(502, `${what}: a link has no known kind`);
   const id = idString(raw.id, what);
   const mixins = strings(raw.mixins);
-  const location = entityLocation(kind, id);
   const target = isObj(raw.target) ? raw.target : { location: raw.target };
   if (typeof target.location !== 'string') throw new OcciError(502, `${what}: link ${id} has no target`);
   const src = source ?? (isObj(raw.source) ? raw.source : { location: raw.source });
   if (typeof src.location !== 'string') throw new OcciError(502, `${what}: link ${id} has no source`);
   const link: Link = {
-    kind: typeId(kind),
-    mixins,
-    id,
-    location,
-    attributes: attributes(raw.attributes),
-    actions:
-      raw.actions === undefined ? registry.effectiveActions(typeId(kind), mixins) : strings(raw.actions),
+    ...entityHead(raw, kind, id, mixins, registry),
     source: { location: src.location, ...(typeof src.kind === 'string' ? { kind: src.kind } : {}) },
     target: { location: target.location, ...(typeof target.kind === 'string' ? { kind: target.kind } : {}) },
   };
@@ -86,13 +92,7 @@ export function shapeEntity(
   const mixins = strings(raw.mixins);
   const location = entityLocation(kind, id);
   const resource: Resource = {
-    kind: typeId(kind),
-    mixins,
-    id,
-    location,
-    attributes: attributes(raw.attributes),
-    actions:
-      raw.actions === undefined ? registry.effectiveActions(typeId(kind), mixins) : strings(raw.actions),
+    ...entityHead(raw, kind, id, mixins, registry),
     links: asList(raw.links).map((l) =>
       shapeLink(l, undefined, { location, kind: typeId(kind) }, registry, what),
     ),

@@ -61,12 +61,18 @@ function attributesOf(e: Resource | Link, ctx: RenderContext): Record<string, At
   return { ...core, ...e.attributes };
 }
 
+/** What resources and links render alike: kind, mixins, attributes, actions, id. */
+function entityHead(e: Resource | Link, ctx: RenderContext): JsonObject {
+  const out: JsonObject = { kind: e.kind };
+  if (e.mixins.length) out.mixins = e.mixins;
+  out.attributes = attributesOf(e, ctx);
+  if (e.actions.length) out.actions = e.actions;
+  out.id = e.id;
+  return out;
+}
+
 export function linkJson(l: Link, ctx: RenderContext): JsonObject {
-  const out: JsonObject = { kind: l.kind };
-  if (l.mixins.length) out.mixins = l.mixins;
-  out.attributes = attributesOf(l, ctx);
-  if (l.actions.length) out.actions = l.actions;
-  out.id = l.id;
+  const out = entityHead(l, ctx);
   if (l.title !== undefined) out.title = l.title;
   out.source = { location: ctx.url(l.source.location), ...(l.source.kind ? { kind: l.source.kind } : {}) };
   out.target = { location: ctx.url(l.target.location), ...(l.target.kind ? { kind: l.target.kind } : {}) };
@@ -74,11 +80,7 @@ export function linkJson(l: Link, ctx: RenderContext): JsonObject {
 }
 
 export function resourceJson(r: Resource, ctx: RenderContext): JsonObject {
-  const out: JsonObject = { kind: r.kind };
-  if (r.mixins.length) out.mixins = r.mixins;
-  out.attributes = attributesOf(r, ctx);
-  if (r.actions.length) out.actions = r.actions;
-  out.id = r.id;
+  const out = entityHead(r, ctx);
   if (r.links.length) out.links = r.links.map((l) => linkJson(l, ctx));
   if (r.summary !== undefined) out.summary = r.summary;
   if (r.title !== undefined) out.title = r.title;
