@@ -100,13 +100,7 @@ export class MappingService implements EntityService {
       /** Every mixin the caller can see that depends on this one, e.g. all resource templates. */
       templates: (dependsOn: unknown) =>
         typeof dependsOn === 'string'
-          ? registry
-              .all()
-              .filter(
-                (c) =>
-                  c.class === 'mixin' && typeId(c) !== dependsOn && registry.dependsOn(typeId(c), dependsOn),
-              )
-              .map((c) => mixinDocument(typeId(c), registry))
+          ? registry.dependents(dependsOn).map((m) => mixinDocument(typeId(m), registry))
           : [],
       /** A mixin the caller can see (templates included), as rules see request mixins. */
       mixin: (id: unknown) =>
@@ -397,26 +391,47 @@ export class MappingService implements EntityService {
     }
   }
 
+  /**
+   * The template mixins this caller sees. The same array is returned while it is fresh, so that
+   * callers can reuse what they built from it; one refresh at a time per user.
+   */
   async categories(context: Omit<OperationContext, 'registry'>): Promise<Category[]> {
     const ruleSet = this.getRuleSet();
-    const templates = ruleSet.mapping.templates;
-    if (templates.length === 0 || !context.caller.token) return [];
+    if (ruleSet.mapping.templates.length === 0 || !context.caller.token) return [];
+    const key = `${ruleSet.generation}|${context.caller.userKey ?? 'anonymous'}`;
+    const entry = this.templateSets.get(key);
+    if (entry && entry.expires > Date.now()) return entry.mixins;
+    if (entry?.pending) return entry.pending;
+    const pending = this.fetchTemplates(ruleSet, context, key).finally(() => {
+      const current = this.templateSets.get(key);
+      if (current?.pending === pending) delete current.pending;
+    });
+    this.templateSets.set(key, { mixins: entry?.mixins ?? [], expires: 0, pending });
+    if (this.templateSets.size > 10_000) this.templateSets.delete(this.templateSets.keys().next().value!);
+    return pending;
+  }
+
+  private readonly templateSets = new Map<
+    string,
+    { mixins: Mixin[]; expires: number; pending?: Promise<Mixin[]> }
+  >();
+
+  private async fetchTemplates(
+    ruleSet: RuleSet,
+    context: Omit<OperationContext, 'registry'>,
+    key: string,
+  ): Promise<Mixin[]> {
     let env: RunEnv;
     try {
       env = await this.env({ ...context, registry: ruleSet.registry });
     } catch {
       return []; // no valid session: the query interface still answers, without backend templates
     }
-    const user = context.caller.userKey ?? 'anonymous';
-    const out: Mixin[] = [];
-    await Promise.all(
-      templates.map(async (t) => {
-        const key = `${ruleSet.generation}|${user}|${t.name}`;
-        const cached = this.templateCache.get(key);
-        if (cached && cached.expires > Date.now()) {
-          out.push(...cached.mixins);
-          return;
-        }
+    let expires = Number.POSITIVE_INFINITY;
+    const lists = await Promise.all(
+      ruleSet.mapping.templates.map(async (t) => {
+        const cacheKey = `${key}|${t.name}`;
+        const cached = this.templateCache.get(cacheKey);
         try {
           const state = { doc: {} as Record<string, unknown>, vars: {} };
           await runSteps(t.steps, state, env, t.origin);
@@ -424,20 +439,24 @@ export class MappingService implements EntityService {
           const mixins = (Array.isArray(items) ? items : items ? [items] : []).flatMap((item) =>
             templateMixin(t, item),
           );
-          this.templateCache.set(key, { mixins, expires: Date.now() + t.ttlSeconds * 1000 });
+          this.templateCache.set(cacheKey, { mixins, expires: Date.now() + t.ttlSeconds * 1000 });
           if (this.templateCache.size > 10_000)
             this.templateCache.delete(this.templateCache.keys().next().value!);
-          out.push(...mixins);
+          expires = Math.min(expires, Date.now() + t.ttlSeconds * 1000);
+          return mixins;
         } catch (e) {
           this.options.log?.warn('template listing failed', {
             template: t.name,
             error: (e as Error).message,
           });
-          if (cached) out.push(...cached.mixins);
+          expires = Math.min(expires, Date.now() + 5_000); // retry soon, serving the last good list meanwhile
+          return cached?.mixins ?? [];
         }
       }),
     );
-    return out;
+    const mixins = lists.flat();
+    this.templateSets.set(key, { mixins, expires });
+    return mixins;
   }
 }
 

@@ -48,11 +48,17 @@ export class CategoryRegistry {
 
   /** Every category, base ones first, each once (an upper layer shadows a lower one). */
   all(): Category[] {
-    const seen = new Map<string, Category>();
-    for (const c of this.base?.all() ?? []) seen.set(typeId(c), c);
-    for (const [id, c] of this.byId) seen.set(id, c);
-    return [...seen.values()];
+    // Layers never change after construction, so the list is computed once.
+    if (!this.allCache) {
+      const seen = new Map<string, Category>();
+      for (const c of this.base?.all() ?? []) seen.set(typeId(c), c);
+      for (const [id, c] of this.byId) seen.set(id, c);
+      this.allCache = [...seen.values()];
+    }
+    return this.allCache;
   }
+
+  private allCache: Category[] | undefined;
 
   /** Only the categories of this layer (e.g. a user's own mixins). */
   own(): Category[] {
@@ -102,6 +108,20 @@ export class CategoryRegistry {
     visit(mixinId);
     return out;
   }
+
+  /** Every mixin that depends (transitively) on this one, e.g. all OS templates; computed once per id. */
+  dependents(id: string): Mixin[] {
+    let found = this.dependentsCache.get(id);
+    if (!found) {
+      found = this.all().filter(
+        (c): c is Mixin => c.class === 'mixin' && typeId(c) !== id && this.dependsOn(typeId(c), id),
+      );
+      this.dependentsCache.set(id, found);
+    }
+    return found;
+  }
+
+  private readonly dependentsCache = new Map<string, Mixin[]>();
 
   /** Whether a mixin depends (transitively) on another, e.g. an image template on os_tpl. */
   dependsOn(mixinId: string, ancestorId: string): boolean {

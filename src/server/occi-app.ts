@@ -218,8 +218,25 @@ async function identifyCaller(state: AppState, token: string | undefined): Promi
 async function registryView(state: AppState, caller: Caller): Promise<CategoryRegistry> {
   const templates = await state.service.categories({ caller });
   const own = caller.userKey ? state.store.list(caller.userKey) : [];
-  return state.ruleSet.registry.extend(templates).extend(own);
+  // Rebuilt only when one of its parts changed (template lists and user mixins are replaced, never mutated).
+  const key = caller.userKey ?? '';
+  const views = viewCache.get(state.ruleSet.registry) ?? new Map<string, CachedView>();
+  viewCache.set(state.ruleSet.registry, views);
+  const cached = views.get(key);
+  if (cached && cached.templates === templates && cached.own === own) return cached.view;
+  const view = state.ruleSet.registry.extend(templates).extend(own);
+  views.set(key, { templates, own, view });
+  if (views.size > 10_000) views.delete(views.keys().next().value!);
+  return view;
 }
+
+interface CachedView {
+  templates: readonly Category[];
+  own: readonly Category[];
+  view: CategoryRegistry;
+}
+
+const viewCache = new WeakMap<CategoryRegistry, Map<string, CachedView>>();
 
 async function queryInterface(request: OcciRequest, state: AppState, view: CategoryRegistry): Promise<Reply> {
   const { method, parsed, caller } = request;

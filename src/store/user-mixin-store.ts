@@ -12,6 +12,9 @@ interface StoreFile {
   users: Record<string, Mixin[]>;
 }
 
+/** The same empty list every time, so that callers can tell "unchanged" by identity. */
+const NONE: readonly Mixin[] = Object.freeze([]);
+
 export interface Logger {
   warn(message: string, fields?: Record<string, unknown>): void;
 }
@@ -70,7 +73,7 @@ export class UserMixinStore {
   }
 
   list(userKey: string): readonly Mixin[] {
-    return this.data.users[userKey] ?? [];
+    return this.data.users[userKey] ?? NONE;
   }
 
   /** Replaces a user's mixins and waits until the change is on disk. */
