@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_NAMES, occiClient } from '../support/occi-clients.js';
 import {
   COMPUTE,
+  DETACHABLE_FLAVOR,
   IPNETWORK,
   IPNETWORKINTERFACE,
   IPRESERVATION,
@@ -18,8 +19,6 @@ import {
 } from './occi.js';
 import { type NetworkStack, startNetworkStack, TOKEN } from './stack.js';
 
-/** C1R1024D20ext_archipelago: a flavor on the detachable volume type, so volumes can be linked. */
-export const DETACHABLE_FLAVOR = 'http://schemas.openstack.org/template/resource#49';
 const idOf = (location: string) => location.split('/').pop()!;
 
 describe.each(CLIENT_NAMES)('network interfaces and storage links over Cyclades, %s', (name) => {
@@ -192,7 +191,9 @@ describe.each(CLIENT_NAMES)('network interfaces and storage links over Cyclades,
     const refused = await linkTo('/network/1');
     expect(refused.status).toBe(409);
     expect(occi.error(refused)).toContain('No port today (injected)');
-    const allocated = stack.sim.requestLog.filter((r) => r.method === 'POST' && r.path.endsWith('/floatingips'));
+    const allocated = stack.sim.requestLog.filter(
+      (r) => r.method === 'POST' && r.path.endsWith('/floatingips'),
+    );
     expect(allocated.at(-1)?.status).toBe(200);
     // afterEach: no floating IP, no port.
 
@@ -287,7 +288,13 @@ describe.each(CLIENT_NAMES)('network interfaces and storage links over Cyclades,
     const storage = await occi.create('/storage/', { kind: STORAGE, attributes: { 'occi.storage.size': 1 } });
     const target = locationOf(storage);
     const link = (attributes = {}, source = compute) =>
-      occi.createLink('/link/storagelink/', { kind: STORAGELINK, source, target, targetKind: STORAGE, attributes });
+      occi.createLink('/link/storagelink/', {
+        kind: STORAGELINK,
+        source,
+        target,
+        targetKind: STORAGE,
+        attributes,
+      });
     const device = await link({ 'occi.storagelink.deviceid': '/dev/vdb' });
     expect(device.status).toBe(400);
     expect(occi.error(device)).toContain('deviceid');

@@ -23,6 +23,8 @@ export const STORAGELINK = `${INFRA}storagelink`;
 export const IPNETWORK = 'http://schemas.ogf.org/occi/infrastructure/network#ipnetwork';
 export const IPNETWORKINTERFACE =
   'http://schemas.ogf.org/occi/infrastructure/networkinterface#ipnetworkinterface';
+/** C1R1024D20ext_archipelago: a flavor on the detachable volume type, so volumes can be linked. */
+export const DETACHABLE_FLAVOR = 'http://schemas.openstack.org/template/resource#49';
 
 /** Where each kind's entities live (JSON collections carry ids, not locations). */
 const LOCATIONS: Record<string, string> = {

@@ -45,7 +45,11 @@ describe.each(CLIENT_NAMES)('storage over Cyclades volumes, %s', (name) => {
       'occi.storage.state': 'online',
     };
     const snapshot = `${ACTION}snapshot`;
-    expect(occi.readEntity(created)).toMatchObject({ kind: STORAGE, attributes: expected, actions: [snapshot] });
+    expect(occi.readEntity(created)).toMatchObject({
+      kind: STORAGE,
+      attributes: expected,
+      actions: [snapshot],
+    });
     const got = await occi.get(location);
     expect(got.response.status).toBe(200);
     expect(got.entity).toMatchObject({ kind: STORAGE, attributes: expected, actions: [snapshot] });
@@ -108,7 +112,9 @@ describe.each(CLIENT_NAMES)('storage over Cyclades volumes, %s', (name) => {
       method: 'GET',
       path: `/volumes/${location.split('/').pop()}`,
       status: 200,
-      body: { volume: { id: location.split('/').pop(), display_name: '', size: 1, status: 'error_deleting' } },
+      body: {
+        volume: { id: location.split('/').pop(), display_name: '', size: 1, status: 'error_deleting' },
+      },
     });
     const broken = await occi.get(location);
     expect(broken.entity?.attributes).toMatchObject({
