@@ -91,6 +91,8 @@ describe.each(CLIENT_NAMES)('a compute created with inline links, %s', (name) =>
     expect(stack.backend().volumes.find((v) => v.id === idOf(storage))).toMatchObject({
       status: 'available',
     });
+    // Every compensation that ran succeeded; none ran for a step that made no call.
+    expect(stack.logLines.filter((l) => l.includes('compensation failed'))).toEqual([]);
   });
 
   it('creates the server with its NICs and disks; GET compute renders them as the link entities', async () => {
@@ -244,11 +246,16 @@ describe.each(CLIENT_NAMES)('a compute created with inline links, %s', (name) =>
     expect(writes).toEqual([]);
   });
 
-  it('a create without links is the one POST /servers it always was', async () => {
+  it('a create without links is the one POST /servers it always was, and undoes nothing when it fails', async () => {
     const { response: created, calls } = await callsOf(() => createCompute([], 'plain'));
     expect(created.status, created.body).toBe(201);
     expect(calls).toEqual(['POST /servers 202']);
     await settle();
     expect((await occi.delete(locationOf(created))).status).toBe(200);
+
+    stack.sim.injectFault({ method: 'POST', path: '/servers', status: 503 });
+    const { response: failed, calls: tried } = await callsOf(() => createCompute([], 'plain'));
+    expect(failed.status).toBe(503);
+    expect(tried).toEqual(['POST /servers 503']);
   });
 });

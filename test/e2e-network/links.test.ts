@@ -60,6 +60,7 @@ describe.each(CLIENT_NAMES)('network interfaces and storage links over Cyclades,
     expect(b.ports).toEqual([]);
     expect(b.floatingIps).toEqual([]);
     expect(b.volumes.map((v) => v.id)).toEqual((b.servers[0]!.volumes as number[]).map(String));
+    expect(stack.logLines.filter((l) => l.includes('compensation failed'))).toEqual([]);
   });
 
   const linkTo = (target: string, attributes = {}) =>

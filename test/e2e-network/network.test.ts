@@ -172,6 +172,7 @@ describe.each(CLIENT_NAMES)('networks and IP reservations over Cyclades, %s', (n
     expect(tooBig.status).toBe(413);
     expect(occi.error(tooBig)).toContain('Unsupported network size');
     expect(stack.backend().networks).toHaveLength(before);
+    expect(stack.logLines.filter((l) => l.includes('compensation failed'))).toEqual([]);
   });
 
   it('refuses what Cyclades cannot do before calling it', async () => {

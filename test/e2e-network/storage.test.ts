@@ -101,6 +101,7 @@ describe.each(CLIENT_NAMES)('storage over Cyclades volumes, %s', (name) => {
     const none = await occi.create('/storage/', { kind: STORAGE, attributes: { 'occi.storage.size': 0 } });
     expect(none.status).toBe(400);
     expect(occi.error(none)).toContain('positive');
+    expect(stack.logLines.filter((l) => l.includes('compensation failed'))).toEqual([]);
   });
 
   it('the state follows the volume status', async () => {
