@@ -182,6 +182,31 @@ describe.each(CLIENT_NAMES)('network interfaces and storage links over Cyclades,
     expect((await occi.delete(reservation)).status).toBe(200);
   });
 
+  it.each([
+    ['GET', '/networks/1'],
+    ['GET', '/floatingips'],
+    ['POST', '/floatingips'],
+    ['POST', '/ports'],
+  ])(
+    'a fault at %s %s of a public interface leaves no port or floating IP, and reports the fault',
+    async (method, path) => {
+      stack.sim.injectFault({
+        method,
+        path,
+        status: 409,
+        body: { conflict: { code: 409, message: `Refused ${path} (injected)`, details: '' } },
+      });
+      const mark = stack.sim.requestLog.length;
+      const refused = await linkTo('/network/1');
+      expect(refused.status).toBe(409);
+      expect(occi.error(refused)).toContain(`Refused ${path} (injected)`);
+      expect(stack.sim.requestLog.slice(mark).map((r) => `${r.method} ${r.path} ${r.status}`)).toContain(
+        `${method} /network/v2.0${path} 409`,
+      );
+      // afterEach: no floating IP, no port.
+    },
+  );
+
   it('a fault creating the port releases the floating IP allocated for it and reports the fault', async () => {
     stack.sim.injectFault({
       method: 'POST',
