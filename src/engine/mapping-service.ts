@@ -316,14 +316,14 @@ export class MappingService implements EntityService {
             context,
             env,
           );
-        if (op.locations.length)
-          await this.run(
-            typeId(op.mixin),
-            'associate',
-            { op: 'associate', mixin: op.mixin, locations: op.locations },
-            context,
-            env,
-          );
+        if (op.locations.length === 0) return { status: 200, document: { type: 'collection', entities: [] } };
+        await this.run(
+          typeId(op.mixin),
+          'associate',
+          { op: 'associate', mixin: op.mixin, locations: op.locations },
+          context,
+          env,
+        );
         return this.members(op.mixin, context, env);
       }
     }

@@ -208,6 +208,11 @@ export function parseJsonBody(text: string, into = emptyParsedRequest()): Parsed
       else throw badRequest(`JSON body: ${key}[${i}] must be a category or a type identifier`);
     });
   }
+  // A partial update may carry attributes (and mixins) without repeating the kind.
+  if (doc.attributes !== undefined) {
+    recognised = true;
+    Object.assign(into.attributes, attributes('attributes', doc.attributes));
+  }
   for (const key of ['resources', 'links', 'locations'] as const) {
     if (doc[key] === undefined) continue;
     recognised = true;
