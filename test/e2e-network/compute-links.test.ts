@@ -147,16 +147,15 @@ describe.each(CLIENT_NAMES)('a compute created with inline links, %s', (name) =>
     await settle();
     expect((await occi.get(compute)).response.status).toBe(404);
     expect((await occi.list('/link/')).locations).toEqual([]);
-    // Cyclades keeps the floating IP allocated: release it (see the test below).
-    expect(stack.backend().floatingIps.map((f) => f.port_id)).toEqual([null]);
-    expect((await occi.delete(`/ipreservation/${fip.id}`)).status).toBe(200);
+    // The floating IP snf-occi allocated for the public interface goes with the compute.
+    expect(stack.backend().floatingIps).toEqual([]);
+    expect((await occi.delete(`/ipreservation/${fip.id}`)).status).toBe(404);
   });
 
-  // The floating IP snf-occi allocated for the compute's public interface should go with the
-  // compute. That needs the compute delete rule (mappings/cyclades/compute.yaml) to release the
-  // floating IPs of the ports named by links.yaml once the server is gone; until it does, Cyclades
-  // keeps them allocated (free, listed as IP reservations).
-  it.fails('deleting the compute releases the floating IP allocated for it', async () => {
+  // The floating IP snf-occi allocated for the compute's public interface goes with the compute:
+  // the compute delete rule releases the floating IPs of the ports links.yaml named, once the
+  // server is gone (Cyclades itself keeps them allocated).
+  it('deleting the compute releases the floating IP allocated for it', async () => {
     const created = await createCompute([nic('/network/1')]);
     expect(created.status, created.body).toBe(201);
     const fip = stack.backend().floatingIps[0]!;

@@ -359,7 +359,13 @@ describe.each(CLIENT_NAMES)('snf-occi end to end over the Cyclades simulator, %s
       const { result: deleted, calls: deleteCalls } = await stack.callsDuring(() => occi.delete('/compute/'));
       expect(deleted.status, describeResponse(deleted)).toBe(200);
       expect(operationCalls(deleteCalls).sort()).toEqual(
-        ['GET /servers/detail', `DELETE /servers/${idOf(a)}`, `DELETE /servers/${idOf(b)}`].sort(),
+        [
+          'GET /servers/detail',
+          'GET /network/v2.0/ports',
+          `DELETE /servers/${idOf(a)}`,
+          'GET /network/v2.0/ports',
+          `DELETE /servers/${idOf(b)}`,
+        ].sort(),
       );
       await stack.settle();
       expect(serversOf(stack, stack.alice.userId)).toEqual([]);
@@ -861,12 +867,12 @@ describe.each(CLIENT_NAMES)('snf-occi end to end over the Cyclades simulator, %s
       expect(e.mixins).toContain(`${RESOURCE_SCHEME}19`);
     });
 
-    it('deletes with one DELETE /servers/{id}; the compute is gone', async () => {
+    it('deletes with GET /ports (floating IPs to release) and DELETE /servers/{id}; the compute is gone', async () => {
       const location = await createServer('doomed');
       await stack.settle();
       const { result, calls } = await stack.callsDuring(() => occi.delete(location));
       expect(result.status, describeResponse(result)).toBe(200);
-      expect(operationCalls(calls)).toEqual([`DELETE /servers/${idOf(location)}`]);
+      expect(operationCalls(calls)).toEqual(['GET /network/v2.0/ports', `DELETE /servers/${idOf(location)}`]);
       await stack.settle();
       expect(serverOf(stack, location)).toBeUndefined();
       expect((await occi.get(location)).response.status).toBe(404);
