@@ -152,7 +152,13 @@ async function send(
 }
 
 /** Runs one step; false when its `when` did not hold (its name then stays absent: `$exists(step)` is false). */
-async function runStep(step: CompiledStep, state: RunState, env: RunEnv): Promise<boolean> {
+/** A completed call that can be undone: the compensation and the scope it runs in. */
+interface Undo {
+  step: CompiledStep;
+  scope: RunState;
+}
+
+async function runStep(step: CompiledStep, state: RunState, env: RunEnv, undo: Undo[]): Promise<boolean> {
   if (step.when && !(await tryEvaluate(step.when, state, env, `${step.name} when`)) && !env.dryRun) {
     delete state.doc[step.name];
     return false;
@@ -171,6 +177,7 @@ async function runStep(step: CompiledStep, state: RunState, env: RunEnv): Promis
         : [items]
     : [undefined];
   const results: unknown[] = [];
+  let lastParams: Record<string, unknown> = {};
   for (const item of list) {
     if (step.forEach) state.doc.item = item;
     const params = env.dryRun
@@ -184,12 +191,34 @@ async function runStep(step: CompiledStep, state: RunState, env: RunEnv): Promis
         ...(step.waitFor ? { until: step.waitFor.until.source } : {}),
       };
     }
-    results.push(await sendWithWait(step, call, state, env));
+    const body = await sendWithWait(step, call, state, env);
+    results.push(body);
+    // Per item, at once: if a later item fails, the ones before it are undone too.
+    if (step.forEach && step.compensate) {
+      // The item's own response stands under the step's name, and its binds are evaluated on it.
+      const scope: RunState = {
+        doc: { ...state.doc, [step.name]: body },
+        vars: { ...state.vars, ...params },
+      };
+      for (const [name, expr] of step.bind ?? []) {
+        try {
+          scope.vars[name] = await evaluate(expr, scope, env);
+        } catch {
+          // A bind that needs all items: the compensation then lacks it and reports that.
+        }
+      }
+      undo.push({ step, scope });
+    }
+    lastParams = params;
   }
   delete state.doc.item;
   state.doc[step.name] = step.forEach ? results : results[0];
   for (const [name, expr] of step.bind ?? [])
     state.vars[name] = await tryEvaluate(expr, state, env, `${step.name} bind ${name}`);
+  // A single call is undone with everything it bound in scope.
+  if (!step.forEach && step.compensate) {
+    undo.push({ step, scope: { doc: { ...state.doc }, vars: { ...state.vars, ...lastParams } } });
+  }
   return true;
 }
 
@@ -223,19 +252,16 @@ export async function runSteps(
   env: RunEnv,
   origin: Position,
 ): Promise<void> {
-  const done: { step: CompiledStep; snapshot: RunState }[] = [];
+  const undo: Undo[] = [];
   for (const step of steps) {
     try {
-      if (await runStep(step, state, env)) {
-        done.push({ step, snapshot: { doc: { ...state.doc }, vars: { ...state.vars } } });
-      }
+      await runStep(step, state, env, undo);
     } catch (e) {
       const error = ruleError(e, step.origin ?? origin, `step '${step.name}'`);
-      for (const { step: s, snapshot } of done.reverse()) {
-        if (!s.compensate) continue;
+      for (const { step: s, scope } of undo.reverse()) {
         try {
-          const call = await buildCall(s.compensate, `${s.name} (compensation)`, snapshot, env, {});
-          await send(call, s.compensate, env, undefined);
+          const call = await buildCall(s.compensate!, `${s.name} (compensation)`, scope, env, {});
+          await send(call, s.compensate!, env, undefined);
         } catch (ce) {
           env.onCompensationFailure?.(s.name, ce);
         }
