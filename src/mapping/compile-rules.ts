@@ -110,6 +110,18 @@ export function ruleKey(category: string, operation: OperationName, action?: str
 /** Names every rule expression may use besides its own bindings. */
 const BUILTIN_VARIABLES = ['id'];
 
+/** Bound for every expression by the engine: the tables and the helpers (see mapping-service.ts). */
+const GLOBAL_VARIABLES = ['tables', 'location', 'idOf', 'mixin', 'templates', 'fail', '__guard'];
+
+/** Every name a list of raw steps binds (params and bind), for the variable check. */
+function stepNames(steps: unknown): string[] {
+  if (!Array.isArray(steps)) return [];
+  return steps.flatMap((s: Raw) => [
+    ...Object.keys((s?.params as Raw) ?? {}),
+    ...Object.keys((s?.bind as Raw) ?? {}),
+  ]);
+}
+
 type Raw = Record<string, unknown>;
 type Path = (string | number)[];
 
@@ -142,6 +154,24 @@ class Compiler {
     return { text: `${prelude}${source}\n)`, offset: prelude.length };
   }
 
+  /** Expressions compiled since the last checkVariables(), for the variable check. */
+  private compiled: { path: Path; expression: Expression }[] = [];
+
+  /**
+   * Reports variables the expressions compiled since the last call read but nothing binds: the
+   * names the enclosing rule (or template, or identity) binds anywhere, plus those every
+   * expression has. A variable nothing binds would silently be undefined at run time.
+   */
+  checkVariables(bound: Iterable<string>): void {
+    const known = new Set([...bound, ...GLOBAL_VARIABLES, ...this.library.definitions.keys()]);
+    for (const { path, expression } of this.compiled) {
+      for (const name of expression.freeVariables) {
+        if (!known.has(name)) this.report(path, 'unbound-variable', `variable $${name} is not bound here`);
+      }
+    }
+    this.compiled = [];
+  }
+
   report(path: Path, code: ProblemCode, message: string, key = false): void {
     this.problems.push(problem(this.file.positionOf(path, key), code, message));
   }
@@ -151,7 +181,9 @@ class Compiler {
     if (typeof source !== 'string') return undefined;
     const { text, offset } = this.withLibrary(source);
     try {
-      return compileExpression(text);
+      const compiled = compileExpression(text);
+      this.compiled.push({ path, expression: compiled });
+      return compiled;
     } catch (e) {
       const err = e as ExpressionError;
       const position = err.position === undefined ? undefined : Math.max(0, err.position - offset);
@@ -354,6 +386,7 @@ export function compileRules(
       rules.userMixinBase = base;
     }
     if (single('faults')) rules.faults = c.faults(['faults'], data.faults) ?? rules.faults;
+    c.checkVariables([]);
     if (data.tables && file.isValid(['tables'])) {
       for (const [name, table] of Object.entries(data.tables as Raw)) {
         if (rules.tables[name])
@@ -380,6 +413,7 @@ export function compileRules(
           ...(typeof raw.challenge === 'string' ? { challenge: raw.challenge } : {}),
         };
       }
+      c.checkVariables(['token']);
     }
     (Array.isArray(data.passthrough) ? (data.passthrough as Raw[]) : []).forEach((p, i) => {
       if (!file.isValid(['passthrough', i])) return;
@@ -406,6 +440,7 @@ export function compileRules(
       }
       const steps = c.steps([...path, 'steps'], t.steps, services, new Set());
       const items = c.expression([...path, 'items'], t.items);
+      c.checkVariables(stepNames(t.steps));
       if (!items) return;
       rules.templates.push({
         name: String(t.name),
@@ -458,6 +493,11 @@ export function compileRules(
       if (typeof r.unsupported === 'string') compiled.unsupported = r.unsupported;
       const result = c.expression([...path, 'result'], r.result);
       if (result) compiled.result = result;
+      c.checkVariables([
+        ...BUILTIN_VARIABLES,
+        ...Object.keys((r.bind as Raw | undefined) ?? {}),
+        ...stepNames(r.steps),
+      ]);
       const key = ruleKey(category, operation, action);
       const list = rules.rules.get(key) ?? [];
       const shadowing = list.find((x) => !x.when);

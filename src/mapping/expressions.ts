@@ -29,6 +29,8 @@ export class ExpressionError extends Error {
 
 export interface Expression {
   source: string;
+  /** Variables the expression reads without defining them (`$x`, not calls `$f(...)`): they must come from bindings. */
+  freeVariables: string[];
   evaluate(input: unknown, bindings?: Record<string, unknown>, limits?: ExpressionLimits): Promise<unknown>;
 }
 
@@ -89,6 +91,7 @@ export function compileExpression(source: string, functions: Record<string, unkn
       forbidden.position,
     );
   }
+  const freeVariables = findFreeVariables(compiled.ast());
   const assign = compiled.assign as (name: string | symbol, value: unknown) => void;
   assign(ENTRY, (_expr: unknown, _input: unknown, env: Env) => {
     const guard = env.lookup('__guard') as Guard | undefined;
@@ -103,6 +106,7 @@ export function compileExpression(source: string, functions: Record<string, unkn
   for (const [name, fn] of Object.entries(functions)) compiled.assign(name, fn);
   return {
     source,
+    freeVariables,
     async evaluate(input, bindings = {}, limits = DEFAULT_EXPRESSION_LIMITS) {
       const guard: Guard = { start: Date.now(), depth: 0, limits };
       try {
@@ -115,4 +119,39 @@ export function compileExpression(source: string, functions: Record<string, unkn
       }
     },
   };
+}
+
+/**
+ * Names read as `$name` but defined nowhere in the expression (not by `:=`, a lambda parameter,
+ * or a `@$`/`#$` binding). Function calls are left out: an unknown function fails loudly at run
+ * time, while an unbound variable would silently be undefined.
+ */
+function findFreeVariables(ast: unknown): string[] {
+  const defined = new Set<string>();
+  const read = new Set<string>();
+  const visit = (node: unknown, called = false): void => {
+    if (Array.isArray(node)) {
+      for (const n of node) visit(n);
+      return;
+    }
+    if (typeof node !== 'object' || node === null) return;
+    const n = node as AstNode;
+    if (n.type === 'bind' && (n.lhs as AstNode | undefined)?.type === 'variable') {
+      defined.add(String((n.lhs as AstNode).value));
+      visit(n.rhs);
+      return;
+    }
+    if (n.type === 'lambda')
+      for (const a of (n.arguments as AstNode[] | undefined) ?? []) defined.add(String(a.value));
+    if (typeof n.focus === 'string') defined.add(n.focus);
+    if (typeof n.index === 'string') defined.add(n.index);
+    if (n.type === 'variable' && typeof n.value === 'string' && n.value !== '' && n.value !== '$' && !called)
+      read.add(n.value);
+    for (const [key, value] of Object.entries(n)) {
+      if (key === 'arguments' && n.type === 'lambda') continue;
+      visit(value, key === 'procedure');
+    }
+  };
+  visit(ast);
+  return [...read].filter((name) => !defined.has(name));
 }

@@ -29,7 +29,7 @@ export const PROBLEM_CATALOGUE = {
   expression: 'Fix the JSONata expression (https://docs.jsonata.org); $eval is not allowed.',
   'unknown-service': 'Declare the service under `services:` in some rule file, or fix its name.',
   'unbound-variable':
-    'Bind the {variable} with `bind:` (rule or earlier step) or `params:` (this step); {id} is the entity id.',
+    'Bind the variable with `bind:` (rule or step) or `params:` (step); {id} and $id are the entity id.',
   'action-without-rule':
     'Every action a mapped kind offers needs a rule (use `unsupported:` for ones the backend cannot do).',
   'missing-action': 'A rule with operation: action names the action it maps with `action:`.',
