@@ -2,7 +2,8 @@
 // The only module that knows all the others.
 import { VERSION } from './version.js';
 
-export interface Command {
+/** A subcommand: what `--help` says of it, and what it does (resolving to the exit code). */
+interface Command {
   summary: string;
   usage: string;
   run(args: string[]): Promise<number>;

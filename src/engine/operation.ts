@@ -61,6 +61,12 @@ export interface OperationContext {
   signal?: AbortSignal;
 }
 
+/** Where a pass-through request goes: the full URL (service base + rest of the path + query) and the headers to add. */
+export interface PassthroughTarget {
+  url: string;
+  headers: Record<string, string>;
+}
+
 /** What executes operations against a backend; the mapping engine implements it. */
 export interface EntityService {
   execute(operation: Operation, context: OperationContext): Promise<OperationResult>;
@@ -69,11 +75,7 @@ export interface EntityService {
   /** The backend's id for the caller (validating their token), when the backend knows one. */
   identify?(caller: Caller): Promise<string | undefined>;
   /** Where a pass-through route sends this path (undefined when no route declares its prefix). */
-  passthrough?(
-    caller: Caller,
-    path: string,
-    search: string,
-  ): Promise<{ url: string; headers: Record<string, string> } | undefined>;
+  passthrough?(caller: Caller, path: string, search: string): Promise<PassthroughTarget | undefined>;
   /** Whether some pass-through route declares a prefix of this path (cheap, synchronous). */
   isPassthrough?(path: string): boolean;
 }

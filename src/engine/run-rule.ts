@@ -60,16 +60,6 @@ async function evaluate(
   return expr.evaluate(state.doc, bindings, env.limits ?? DEFAULT_EXPRESSION_LIMITS);
 }
 
-async function evaluateMap(
-  map: Map<string, Expression> | undefined,
-  state: RunState,
-  env: RunEnv,
-): Promise<Record<string, unknown>> {
-  const out: Record<string, unknown> = {};
-  for (const [name, expr] of map ?? []) out[name] = await evaluate(expr, state, env);
-  return out;
-}
-
 function stringMap(values: Record<string, unknown>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(values)) {
@@ -111,8 +101,8 @@ async function buildCall(
     service: call.service,
     method: call.method,
     path,
-    query: stringMap(await evaluateMapDry(call.query, scope, env, `${step} query`)),
-    headers: stringMap(await evaluateMapDry(call.headers, scope, env, `${step} headers`)),
+    query: stringMap(await evaluateMap(call.query, scope, env, `${step} query`)),
+    headers: stringMap(await evaluateMap(call.headers, scope, env, `${step} headers`)),
     origin: call.origin,
     step,
   };
@@ -120,13 +110,13 @@ async function buildCall(
   return planned;
 }
 
-async function evaluateMapDry(
+/** Evaluates each expression of a map (in explain mode, one that cannot be known yet is noted). */
+async function evaluateMap(
   map: Map<string, Expression> | undefined,
   state: RunState,
   env: RunEnv,
   what: string,
-) {
-  if (!env.dryRun) return evaluateMap(map, state, env);
+): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
   for (const [name, expr] of map ?? []) out[name] = await tryEvaluate(expr, state, env, `${what} ${name}`);
   return out;
@@ -180,9 +170,7 @@ async function runStep(step: CompiledStep, state: RunState, env: RunEnv, undo: U
   let lastParams: Record<string, unknown> = {};
   for (const item of list) {
     if (step.forEach) state.doc.item = item;
-    const params = env.dryRun
-      ? await evaluateMapDry(step.params, state, env, `${step.name} params`)
-      : await evaluateMap(step.params, state, env);
+    const params = await evaluateMap(step.params, state, env, `${step.name} params`);
     const call = await buildCall(step, step.name, state, env, params);
     if (env.dryRun && (step.when || step.forEach || step.waitFor)) {
       call.conditions = {

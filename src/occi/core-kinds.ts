@@ -1,6 +1,6 @@
 // The OCCI Core kinds (GFD.221): entity, resource and link. Built in because every model has them;
 // everything else (the Infrastructure categories included) is declared in data files.
-import { CORE_SCHEME, ENTITY, type AttributeDefinition, type Kind, RESOURCE } from './model.js';
+import { CORE_SCHEME, ENTITY, type AttributeDefinition, type Kind } from './model.js';
 
 function attribute(name: string, props: Partial<AttributeDefinition>): AttributeDefinition {
   return { name, type: 'string', mutable: true, required: false, ...props };
@@ -44,5 +44,3 @@ export const CORE_KINDS: readonly Kind[] = [
     ],
   },
 ];
-
-export const RESOURCE_KIND = RESOURCE;

@@ -25,7 +25,3 @@ export interface Rendered {
   headers: [string, string][];
   body: string;
 }
-
-export function isListing(doc: OcciDocument): boolean {
-  return doc.type === 'collection';
-}

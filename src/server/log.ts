@@ -27,8 +27,6 @@ export function createLog(options: { level?: Level; write?: (line: string) => vo
   };
 }
 
-export const silentLog: Log = { debug() {}, info() {}, warn() {}, error() {} };
-
 /** A request path fit for logs: query values whose names suggest credentials are replaced. */
 export function loggablePath(url: string): string {
   const q = url.indexOf('?');

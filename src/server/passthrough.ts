@@ -3,13 +3,8 @@
 // from the caller's catalog like every other backend call.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createProxyServer } from 'http-proxy-3';
+import type { PassthroughTarget } from '../engine/operation.js';
 import { OcciError } from '../occi/errors.js';
-
-export interface PassthroughTarget {
-  /** Full URL to forward to (service base + rest of the path + query). */
-  url: string;
-  headers: Record<string, string>;
-}
 
 const proxy = createProxyServer({
   ignorePath: true,

@@ -3,7 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { OcciError } from '../occi/errors.js';
 import type { OcciDocument, RenderContext } from '../rendering/document.js';
-import { negotiate, type Rendering, SUPPORTED_MEDIA_TYPES } from '../rendering/media-types.js';
+import { type Rendering, SUPPORTED_MEDIA_TYPES } from '../rendering/media-types.js';
 import { render } from '../rendering/render.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -47,11 +47,6 @@ export interface Reply {
   status: number;
   document: OcciDocument;
   headers?: Record<string, string>;
-}
-
-/** Picks the rendering; when even that fails, the error itself is rendered as text/plain. */
-export function chooseRendering(accept: string | undefined, document: OcciDocument): Rendering {
-  return negotiate(accept, document.type === 'collection');
 }
 
 export function send(res: ServerResponse, reply: Reply, rendering: Rendering, ctx: RenderContext): void {
