@@ -5,7 +5,7 @@
 // the compute behaves as Cyclades does.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { OcciResponse } from '../support/occi-clients.js';
-import { CLIENT_NAMES, occiClient } from '../support/occi-clients.js';
+import { CLIENT_NAMES } from '../support/occi-clients.js';
 import {
   COMPUTE,
   DETACHABLE_FLAVOR,
@@ -15,13 +15,13 @@ import {
   locationOf,
   NETWORK,
   NETWORKINTERFACE,
-  Occi,
+  type Occi,
   STORAGE,
   STORAGELINK,
+  idOf,
 } from './occi.js';
-import { type NetworkStack, startNetworkStack, TOKEN } from './stack.js';
+import { type NetworkStack, occiFor, startNetworkStack } from './stack.js';
 
-const idOf = (location: string) => location.split('/').pop()!;
 const nic = (target: string, attributes = {}): InlineLink => ({
   kind: NETWORKINTERFACE,
   target,
@@ -69,10 +69,7 @@ describe.each(CLIENT_NAMES)('a compute created with inline links, %s', (name) =>
 
   beforeAll(async () => {
     stack = await startNetworkStack();
-    occi = new Occi(
-      occiClient(name, () => stack.url),
-      TOKEN,
-    );
+    occi = occiFor(name, stack);
     const net = await occi.create('/network/', {
       kind: NETWORK,
       mixins: [IPNETWORK],

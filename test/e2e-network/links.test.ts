@@ -3,7 +3,7 @@
 // deleted, rendered on GET compute with the same ids, and the failure paths that must leave no
 // floating IP or port behind.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CLIENT_NAMES, occiClient } from '../support/occi-clients.js';
+import { CLIENT_NAMES } from '../support/occi-clients.js';
 import {
   COMPUTE,
   DETACHABLE_FLAVOR,
@@ -13,13 +13,12 @@ import {
   locationOf,
   NETWORK,
   NETWORKINTERFACE,
-  Occi,
+  type Occi,
   STORAGE,
   STORAGELINK,
+  idOf,
 } from './occi.js';
-import { type NetworkStack, startNetworkStack, TOKEN } from './stack.js';
-
-const idOf = (location: string) => location.split('/').pop()!;
+import { type NetworkStack, occiFor, startNetworkStack } from './stack.js';
 
 describe.each(CLIENT_NAMES)('network interfaces and storage links over Cyclades, %s', (name) => {
   let stack: NetworkStack;
@@ -31,10 +30,7 @@ describe.each(CLIENT_NAMES)('network interfaces and storage links over Cyclades,
 
   beforeAll(async () => {
     stack = await startNetworkStack();
-    occi = new Occi(
-      occiClient(name, () => stack.url),
-      TOKEN,
-    );
+    occi = occiFor(name, stack);
     const vm = await occi.create('/compute/', {
       kind: COMPUTE,
       mixins: [DETACHABLE_FLAVOR],

@@ -1,9 +1,9 @@
 // Networks (with the ipnetwork mixin over a subnet) and IP reservations (over floating IPs), end to
 // end in every rendering: OCCI client → snf-occi with the shipped rules → Cyclades simulator.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLIENT_NAMES, occiClient } from '../support/occi-clients.js';
-import { IPNETWORK, IPRESERVATION, locationOf, NETWORK, Occi } from './occi.js';
-import { type NetworkStack, startNetworkStack, TOKEN } from './stack.js';
+import { CLIENT_NAMES } from '../support/occi-clients.js';
+import { IPNETWORK, IPRESERVATION, locationOf, NETWORK, type Occi } from './occi.js';
+import { type NetworkStack, occiFor, startNetworkStack } from './stack.js';
 
 const UP = 'http://schemas.ogf.org/occi/infrastructure/network/action#up';
 const DOWN = 'http://schemas.ogf.org/occi/infrastructure/network/action#down';
@@ -14,10 +14,7 @@ describe.each(CLIENT_NAMES)('networks and IP reservations over Cyclades, %s', (n
 
   beforeAll(async () => {
     stack = await startNetworkStack();
-    occi = new Occi(
-      occiClient(name, () => stack.url),
-      TOKEN,
-    );
+    occi = occiFor(name, stack);
   });
   afterAll(() => stack?.close());
 

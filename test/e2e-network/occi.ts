@@ -359,3 +359,6 @@ export function locationOf(response: OcciResponse): string {
   const header = response.headers.get('location') ?? '';
   return header.startsWith('/') ? header : new URL(header).pathname;
 }
+
+/** The id at the end of a location. */
+export const idOf = (location: string) => location.split('/').pop()!;

@@ -13,6 +13,8 @@ import { formatProblem } from '../../src/mapping/problems.js';
 import { createLog } from '../../src/server/log.js';
 import { type RunningOcciServer, startOcciServer } from '../../src/server/occi-server.js';
 import { type RunningSimulator, startSimulator, type UserSnapshot } from '../../src/simulator/index.js';
+import { type ClientName, occiClient } from '../support/occi-clients.js';
+import { Occi } from './occi.js';
 
 const SHIPPED_RULES = fileURLToPath(new URL('../../mappings', import.meta.url));
 
@@ -61,4 +63,12 @@ export async function startNetworkStack(): Promise<NetworkStack> {
       await rm(stateDir, { recursive: true, force: true });
     },
   };
+}
+
+/** The OCCI client of a rendering, as the stack's user. */
+export function occiFor(name: ClientName, stack: NetworkStack): Occi {
+  return new Occi(
+    occiClient(name, () => stack.url),
+    TOKEN,
+  );
 }

@@ -2,9 +2,9 @@
 // volume type, kept when a linked compute goes), get, list, delete, the state from the volume's
 // status, the snapshot action (a Cyclades snapshot) and 501 for the actions Cyclades lacks.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLIENT_NAMES, occiClient } from '../support/occi-clients.js';
-import { locationOf, Occi, STORAGE } from './occi.js';
-import { type NetworkStack, startNetworkStack, TOKEN } from './stack.js';
+import { CLIENT_NAMES } from '../support/occi-clients.js';
+import { locationOf, type Occi, STORAGE } from './occi.js';
+import { type NetworkStack, occiFor, startNetworkStack } from './stack.js';
 
 const ACTION = 'http://schemas.ogf.org/occi/infrastructure/storage/action#';
 
@@ -14,10 +14,7 @@ describe.each(CLIENT_NAMES)('storage over Cyclades volumes, %s', (name) => {
 
   beforeAll(async () => {
     stack = await startNetworkStack();
-    occi = new Occi(
-      occiClient(name, () => stack.url),
-      TOKEN,
-    );
+    occi = occiFor(name, stack);
   });
   afterAll(() => stack?.close());
 
