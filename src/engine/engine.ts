@@ -14,6 +14,7 @@ import type {
   PassthroughTarget,
   RequestContext,
 } from './operation.js';
+import { Aftercare, type AftercareEvents } from './aftercare.js';
 import { OperationRunner } from './operations.js';
 import { requestScope } from './request-scope.js';
 import { type Backend, type PlannedCall, type RunContext } from './run-plan.js';
@@ -23,6 +24,7 @@ import { TemplateCache } from './templates.js';
 export interface EngineLog {
   debug?(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
 }
 
 export interface EngineOptions {
@@ -30,6 +32,9 @@ export interface EngineOptions {
   identityUrl?: string;
   client?: BackendClient;
   log?: EngineLog;
+  /** Pauses between retries of failed compensations and clean-ups (default DEFAULT_RETRY_DELAYS_MS). */
+  retryDelaysMs?: readonly number[];
+  events?: AftercareEvents;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -38,14 +43,18 @@ export class MappingEngine implements EntityService {
   readonly client: BackendClient;
   readonly sessions: SessionCache;
   private readonly templates: TemplateCache;
+  /** Retries of what failed after a request was answered (compensations, clean-ups). */
+  readonly aftercare: Aftercare;
 
   constructor(private readonly options: EngineOptions = {}) {
     this.client = options.client ?? new BackendClient();
     this.sessions = new SessionCache(this.client, options.identityUrl);
     this.templates = new TemplateCache(options.log);
+    this.aftercare = new Aftercare(options.log, options.events, options.retryDelaysMs);
   }
 
   close(): Promise<void> {
+    this.aftercare.close();
     return this.client.close();
   }
 
@@ -84,12 +93,7 @@ export class MappingEngine implements EntityService {
         });
       },
       sleep,
-      onCompensationFailure: (step, error) =>
-        log?.warn('compensation failed', {
-          requestId: context.requestId,
-          step,
-          error: error instanceof Error ? error.message : String(error),
-        }),
+      later: (what, task) => this.aftercare.add(context.requestId, what, task),
     };
   }
 

@@ -274,17 +274,29 @@ export class OperationRunner {
     await runRule(rule, scope, planning);
   }
 
+  /** Deletes what a failed create made (its links, newest first, then the resource), by their delete rules. */
   private async undoCreate(links: Link[], resource: EntityRef): Promise<void> {
+    const entities: EntityRef[] = [];
     for (const link of [...links].reverse()) {
       const kind = this.registry.kind(link.kind);
-      if (!kind) continue;
-      await this.run(typeId(kind), 'delete', { op: 'delete', entity: { kind, id: link.id, location: link.location } }).catch(
-        (e) => this.ctx.backend.onCompensationFailure?.(`delete of ${link.location}`, e),
+      if (kind) entities.push({ kind, id: link.id, location: link.location });
+    }
+    entities.push(resource);
+    for (const entity of entities) {
+      const remove = () => this.run(typeId(entity.kind), 'delete', { op: 'delete', entity }).then(() => {});
+      await remove().catch((e) =>
+        this.ctx.backend.later?.(
+          {
+            kind: 'compensation',
+            step: `delete of ${entity.location}`,
+            call: `the delete rule of ${typeId(entity.kind)}`,
+            origin: this.rules(typeId(entity.kind), 'delete')?.[0]?.origin ?? { file: '-', line: 0, col: 0 },
+            error: e instanceof Error ? e.message : String(e),
+          },
+          remove,
+        ),
       );
     }
-    await this.run(typeId(resource.kind), 'delete', { op: 'delete', entity: resource }).catch((e) =>
-      this.ctx.backend.onCompensationFailure?.(`delete of ${resource.location}`, e),
-    );
   }
 
   /**

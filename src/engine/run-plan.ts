@@ -45,8 +45,23 @@ export interface Backend {
   send(call: PlannedCall): Promise<BackendResponse | undefined>;
   /** Pause between the attempts of a `waitFor` step. */
   sleep(ms: number): Promise<void>;
-  /** Called when a compensation itself fails (the original failure is still reported). */
-  onCompensationFailure?(step: string, error: unknown): void;
+  /**
+   * Work that failed and must still be done (a compensation, a clean-up, finding what a lost call
+   * made): retried later with backoff; if it keeps failing, reported as an orphan with `what`.
+   * Without it (explain), nothing is retried.
+   */
+  later?(what: Leftover, task: () => Promise<void>): void;
+}
+
+/** What is left in the backend if a retried task never succeeds: enough to remove it by hand. */
+export interface Leftover {
+  /** `compensation`, `clean-up` or `lost reply`. */
+  kind: string;
+  step: string;
+  /** The call that is retried, e.g. `DELETE compute /servers/101`. */
+  call: string;
+  origin: Position;
+  error: string;
 }
 
 export interface RunContext {
@@ -200,9 +215,15 @@ async function runCall(run: Run, step: CallStep, when: Value): Promise<Value> {
         ...(item === UNKNOWN ? { forEach: step.forEach!.source } : {}),
       };
     }
-    const answer = step.waitFor
-      ? await sendUntil(run, step, planned, scope)
-      : await send(run, planned, step, step.faults);
+    let answer: Value;
+    try {
+      answer = step.waitFor
+        ? await sendUntil(run, step, planned, scope)
+        : await send(run, planned, step, step.faults);
+    } catch (e) {
+      if (step.findLost && step.compensate && outcomeUnknown(e)) await recoverLost(run, step, scope, e);
+      throw e;
+    }
     run.unknown.delete('item');
     answers.push(answer);
     // Each call is undone with its own answer under the step's name (and its item).
@@ -227,15 +248,81 @@ async function runStep(run: Run, step: StepPlan): Promise<void> {
   }
 }
 
-async function compensate(run: Run): Promise<void> {
-  for (const { call, step, scope } of run.undo.reverse()) {
-    try {
-      const planned = await buildCall(run, call, `${step} (compensation)`, scope);
-      await send(run, planned, call, undefined);
-    } catch (e) {
-      run.ctx.backend.onCompensationFailure?.(step, e);
-    }
+function describe(planned: PlannedCall): string {
+  return `${planned.method} ${planned.service} ${planned.path}`;
+}
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Undoes one completed call; a failure is retried later (and reported as an orphan if it persists). */
+async function undoCall(run: Run, call: CallPlan, step: string, scope: Scope): Promise<void> {
+  const planned = await buildCall(run, call, `${step} (compensation)`, scope);
+  try {
+    await send(run, planned, call, undefined);
+  } catch (e) {
+    run.ctx.backend.later?.(
+      { kind: 'compensation', step, call: describe(planned), origin: call.origin, error: message(e) },
+      async () => {
+        await send(run, planned, call, undefined);
+      },
+    );
   }
+}
+
+async function compensate(run: Run): Promise<void> {
+  for (const { call, step, scope } of run.undo.reverse()) await undoCall(run, call, step, scope);
+}
+
+/**
+ * Whether a failed call may still have acted: no answer (timeout, reset after sending) or a server
+ * error. A refused connection sent nothing; 503 (unavailable) and 501 say nothing was done.
+ */
+function outcomeUnknown(e: unknown): boolean {
+  if (e instanceof OcciError) return e.status >= 500 && e.status !== 501 && e.status !== 503;
+  return e instanceof Error && !/ECONNREFUSED/.test(e.message);
+}
+
+/**
+ * A create step whose answer was lost: find what it made (its `findLost` call and `answer`), and
+ * if it made something, register its compensation as if the answer had come. If the finding
+ * itself fails, it is retried later, then compensated.
+ */
+async function recoverLost(run: Run, step: CallStep, scope: Scope, cause: unknown): Promise<void> {
+  const find = step.findLost!;
+  const resolve = async (): Promise<Scope | undefined> => {
+    const planned = await buildCall(run, find, `${step.name} (finding a lost answer)`, scope);
+    const found = await send(run, planned, find, undefined);
+    const answer = await run.value(find.answer, scope.child({ found }));
+    return answer === undefined || answer === null ? undefined : scope.child({ [step.name]: answer });
+  };
+  try {
+    const made = await resolve();
+    if (made) run.undo.push({ call: step.compensate!, step: step.name, scope: made });
+  } catch (e) {
+    run.ctx.backend.later?.(
+      {
+        kind: 'lost reply',
+        step: step.name,
+        call: `${step.method} ${step.service} ${step.path.source} (answer lost: ${message(cause)})`,
+        origin: step.origin,
+        error: message(e),
+      },
+      async () => {
+        const made = await resolve();
+        if (made) await send(run, await buildCall(run, step.compensate!, `${step.name} (compensation)`, made), step.compensate!, undefined);
+      },
+    );
+  }
+}
+
+function stepOrigin(step: StepPlan, origin: Position): Position {
+  return step.type === 'call' ? step.origin : (step.origin ?? origin);
+}
+
+function stepCall(step: StepPlan): string {
+  return step.type === 'call' ? `${step.method} ${step.service} ${step.path.source}` : `value ${step.name}`;
 }
 
 /** Runs steps in order; on failure compensates the completed calls (newest first) and rethrows. */
@@ -246,11 +333,22 @@ export async function runSteps(
   origin: Position,
 ): Promise<Run> {
   const run = new Run(scope, ctx);
-  for (const step of steps) {
+  for (const [i, step] of steps.entries()) {
     try {
       await runStep(run, step);
     } catch (e) {
-      const error = ruleError(e, step.type === 'call' ? step.origin : origin, `step '${step.name}'`);
+      if (step.cleanup) {
+        // The main work is done: the client gets its outcome; the rest of the clean-up is retried.
+        const rest = steps.slice(i);
+        run.ctx.backend.later?.(
+          { kind: 'clean-up', step: step.name, call: stepCall(step), origin: stepOrigin(step, origin), error: message(e) },
+          async () => {
+            for (const s of rest) await runStep(run, s);
+          },
+        );
+        return run;
+      }
+      const error = ruleError(e, stepOrigin(step, origin), `step '${step.name}'`);
       await compensate(run);
       throw error;
     }

@@ -48,6 +48,14 @@ export interface CallStep extends CallPlan {
   waitFor?: WaitPlan;
   faults?: FaultPlan;
   compensate?: CallPlan;
+  /**
+   * When the call's outcome is unknown (no answer, or a 5xx: the backend may have acted), this
+   * call finds what it may have made (by the marker the step put in it); `answer` rebuilds the
+   * lost answer from `$found` (undefined: nothing was made), so that `compensate` can undo it.
+   */
+  findLost?: CallPlan & { answer: Expression };
+  /** A clean-up after the rule's main work: its failure does not fail the request; it is retried later. */
+  cleanup?: boolean;
 }
 
 /** A step that computes a value from the request and earlier steps. */
@@ -57,6 +65,7 @@ export interface ValueStep {
   when?: Expression;
   value: Expression;
   origin: Position;
+  cleanup?: boolean;
 }
 
 export type StepPlan = CallStep | ValueStep;

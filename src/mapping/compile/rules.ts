@@ -5,7 +5,7 @@ import { type Category, typeId } from '../../occi/model.js';
 import type { CategoryRegistry } from '../../occi/registry.js';
 import { type OperationName, type RulePlan, ruleKey } from '../plan.js';
 import type { FileContext, Raw } from './file-context.js';
-import { checkNames, compileSteps, type Names, type StepContext } from './steps.js';
+import { checkCleanupLast, checkNames, compileSteps, type Names, type StepContext } from './steps.js';
 
 /** Actions a kind or mixin offers, inherited ones included (as requests see them). */
 export function offeredActions(registry: CategoryRegistry, c: Category): string[] {
@@ -45,6 +45,7 @@ export function compileRules(
     const when = ctx.expression([...path, 'when'], r.when);
     checkNames(ctx, [...path, 'when'], when, names);
     const steps = compileSteps(sc, [...path, 'steps'], r.steps, names);
+    checkCleanupLast(ctx, [...path, 'steps'], steps);
     const result = ctx.expression([...path, 'result'], r.result);
     checkNames(ctx, [...path, 'result'], result, names);
     const plan: RulePlan = {

@@ -103,6 +103,7 @@ function compileStep(sc: StepContext, path: DataPath, raw: Raw, names: Names): S
       origin: ctx.at(path),
     };
     if (when) step.when = when;
+    if (raw.cleanup === true) step.cleanup = true;
     return step;
   }
   const forEach = expr('forEach', names);
@@ -127,6 +128,16 @@ function compileStep(sc: StepContext, path: DataPath, raw: Raw, names: Names): S
   if (faults) step.faults = faults;
   if (raw.compensate)
     step.compensate = compileCall(sc, [...path, 'compensate'], raw.compensate as Raw, inner.with(name));
+  const lost = raw.findLost as Raw | undefined;
+  if (lost) {
+    const call = compileCall(sc, [...path, 'findLost'], lost, inner);
+    const answer = ctx.expression([...path, 'findLost', 'answer'], lost.answer);
+    checkNames(ctx, [...path, 'findLost', 'answer'], answer, inner.with('found'));
+    if (!raw.compensate)
+      ctx.report([...path, 'findLost'], 'schema', 'findLost finds what to compensate: the step needs a compensate call');
+    if (answer) step.findLost = { ...call, answer };
+  }
+  if (raw.cleanup === true) step.cleanup = true;
   return step;
 }
 
@@ -158,5 +169,15 @@ export function compileSteps(sc: StepContext, path: DataPath, raw: unknown, name
     const step = compileStep(sc, stepPath, r, names);
     names.add(name);
     return step;
+  });
+}
+
+/** Clean-up steps come last: once one is reached, the request's outcome no longer depends on them. */
+export function checkCleanupLast(ctx: FileContext, path: DataPath, steps: readonly StepPlan[]): void {
+  const first = steps.findIndex((s) => s.cleanup);
+  if (first < 0) return;
+  steps.forEach((s, i) => {
+    if (i > first && !s.cleanup)
+      ctx.report([...path, i], 'schema', `step '${s.name}' follows a clean-up step: mark it cleanup too, or move it before`);
   });
 }
