@@ -39,7 +39,12 @@ export class Aftercare {
     this.schedule(fields, what.kind, task, 0);
   }
 
-  private schedule(fields: Record<string, unknown>, kind: string, task: () => Promise<void>, attempt: number): void {
+  private schedule(
+    fields: Record<string, unknown>,
+    kind: string,
+    task: () => Promise<void>,
+    attempt: number,
+  ): void {
     if (this.closed || attempt >= this.delaysMs.length) {
       this.log?.error('orphan: left in the backend, remove it by hand', {
         ...fields,
@@ -57,7 +62,12 @@ export class Aftercare {
         await task();
         this.log?.warn('retried and done', { ...fields, attempts: attempt + 1 });
       } catch (e) {
-        this.schedule({ ...fields, error: e instanceof Error ? e.message : String(e) }, kind, task, attempt + 1);
+        this.schedule(
+          { ...fields, error: e instanceof Error ? e.message : String(e) },
+          kind,
+          task,
+          attempt + 1,
+        );
       } finally {
         this.running--;
         this.wake();

@@ -17,7 +17,7 @@ import type {
 import { Aftercare, type AftercareEvents } from './aftercare.js';
 import { OperationRunner } from './operations.js';
 import { requestScope } from './request-scope.js';
-import { type Backend, type PlannedCall, type RunContext } from './run-plan.js';
+import type { Backend, PlannedCall, RunContext } from './run-plan.js';
 import { type Session, SessionCache } from './sessions.js';
 import { TemplateCache } from './templates.js';
 
@@ -63,7 +63,11 @@ export class MappingEngine implements EntityService {
     return (await this.sessions.resolve(ruleSet.mapping, caller.token)).userId;
   }
 
-  async passthrough(context: RequestContext, path: string, search: string): Promise<PassthroughTarget | undefined> {
+  async passthrough(
+    context: RequestContext,
+    path: string,
+    search: string,
+  ): Promise<PassthroughTarget | undefined> {
     const { mapping } = context.ruleSet;
     const route = mapping.passthrough.find((p) => path.startsWith(p.prefix));
     if (!route) return undefined;
@@ -83,7 +87,13 @@ export class MappingEngine implements EntityService {
         const base = this.sessions.serviceUrl(mapping, session, call.service);
         const headers: Record<string, string> = { accept: 'application/json', ...call.headers };
         if (context.caller.token) headers[mapping.tokenHeader.toLowerCase()] = context.caller.token;
-        log?.debug?.('backend call', { requestId: context.requestId, service: call.service, method: call.method, path: call.path, step: call.step });
+        log?.debug?.('backend call', {
+          requestId: context.requestId,
+          service: call.service,
+          method: call.method,
+          path: call.path,
+          step: call.step,
+        });
         return this.client.send({
           method: call.method,
           url: base + call.path,
@@ -99,8 +109,16 @@ export class MappingEngine implements EntityService {
 
   private async runner(context: OperationContext): Promise<OperationRunner> {
     const session = await this.sessions.resolve(context.ruleSet.mapping, context.caller.token);
-    const { scope, budget } = await requestScope(context.ruleSet.mapping, context.registry, context.requestId);
-    const ctx: RunContext = { mapping: context.ruleSet.mapping, backend: this.backend(context, session), budget };
+    const { scope, budget } = await requestScope(
+      context.ruleSet.mapping,
+      context.registry,
+      context.requestId,
+    );
+    const ctx: RunContext = {
+      mapping: context.ruleSet.mapping,
+      backend: this.backend(context, session),
+      budget,
+    };
     return new OperationRunner(context.ruleSet, context.registry, scope, ctx);
   }
 

@@ -75,7 +75,9 @@ async function context(ruleSet: RuleSet, registry: CategoryRegistry, out: Explan
 
 function fail(out: Explanation, e: unknown): Explanation {
   out.error =
-    e instanceof OcciError ? { status: e.status, message: e.message } : { status: 500, message: (e as Error).message };
+    e instanceof OcciError
+      ? { status: e.status, message: e.message }
+      : { status: 500, message: (e as Error).message };
   return out;
 }
 
@@ -95,7 +97,14 @@ export async function explainOperation(
   op: Operation,
   request: string,
 ): Promise<Explanation> {
-  const out: Explanation = { request, servedBy: 'rules', operation: describeOperation(op), rules: [], calls: [], notes: [] };
+  const out: Explanation = {
+    request,
+    servedBy: 'rules',
+    operation: describeOperation(op),
+    rules: [],
+    calls: [],
+    notes: [],
+  };
   try {
     const { scope, ctx } = await context(ruleSet, registry, out);
     const runner = new OperationRunner(ruleSet, registry, scope, ctx, {
@@ -110,14 +119,22 @@ export async function explainOperation(
 }
 
 /** Explains a query interface request: served from the model, with the caller's template listings. */
-export async function explainQueryInterface(ruleSet: RuleSet, method: string, request: string): Promise<Explanation> {
+export async function explainQueryInterface(
+  ruleSet: RuleSet,
+  method: string,
+  request: string,
+): Promise<Explanation> {
   const out: Explanation = { request, servedBy: 'query interface', rules: [], calls: [], notes: [] };
   if (method === 'GET' || method === 'HEAD') {
-    out.notes.push('answered from the model: the rule set categories, the template mixins below, the caller\'s own mixins');
+    out.notes.push(
+      "answered from the model: the rule set categories, the template mixins below, the caller's own mixins",
+    );
     try {
       const { scope, ctx } = await context(ruleSet, ruleSet.registry, out);
       for (const t of ruleSet.mapping.templates) {
-        out.notes.push(`template listing '${t.name}' (${t.scheme}): fetched on the user's first request, kept ${t.ttlSeconds} s`);
+        out.notes.push(
+          `template listing '${t.name}' (${t.scheme}): fetched on the user's first request, kept ${t.ttlSeconds} s`,
+        );
         await listTemplates(t, scope, ctx);
       }
     } catch (e) {
@@ -126,8 +143,8 @@ export async function explainQueryInterface(ruleSet: RuleSet, method: string, re
   } else {
     out.notes.push(
       method === 'DELETE'
-        ? 'removes the caller\'s mixins from the store, after dissociating their members (the mixin\'s dissociate rule)'
-        : 'adds the caller\'s mixins to the store; no backend call',
+        ? "removes the caller's mixins from the store, after dissociating their members (the mixin's dissociate rule)"
+        : "adds the caller's mixins to the store; no backend call",
     );
   }
   return out;
@@ -147,7 +164,7 @@ export function explainPassthrough(route: PassthroughRoute, path: string, reques
         at: `${route.origin.file}:${route.origin.line}:${route.origin.col}`,
       },
     ],
-    notes: ['forwarded untouched, with the caller\'s token; the answer is relayed as the backend gives it'],
+    notes: ["forwarded untouched, with the caller's token; the answer is relayed as the backend gives it"],
   };
 }
 

@@ -91,7 +91,11 @@ export class OperationRunner {
   }
 
   private async listKind(kind: Kind): Promise<Entity[] | undefined> {
-    const op: Operation = { op: 'list', collection: { type: 'kind', kind }, filter: { categories: [], attributes: {} } };
+    const op: Operation = {
+      op: 'list',
+      collection: { type: 'kind', kind },
+      filter: { categories: [], attributes: {} },
+    };
     const result = await this.run(typeId(kind), 'list', op);
     if (result === UNKNOWN) return undefined;
     return shapeEntities(result, kind, this.registry, `list of ${typeId(kind)}`);
@@ -104,7 +108,10 @@ export class OperationRunner {
       .all()
       .filter((c): c is Kind => c.class === 'kind' && !!this.rules(typeId(c), 'list'));
     if (collection.type === 'kind') {
-      return { kinds: mapped.filter((k) => registry.isA(typeId(k), typeId(collection.kind))), keep: () => true };
+      return {
+        kinds: mapped.filter((k) => registry.isA(typeId(k), typeId(collection.kind))),
+        keep: () => true,
+      };
     }
     if (collection.type === 'mixin') {
       const id = typeId(collection.mixin);
@@ -130,7 +137,9 @@ export class OperationRunner {
   private pendingMembers(collection: CollectionRef): Entity[] {
     const kind = this.kindsOf(collection).kinds[0];
     if (!kind) return [];
-    this.trace?.notes.push(`then, for each member of the list: the ${typeId(kind)} rule below, with {id} the member's id`);
+    this.trace?.notes.push(
+      `then, for each member of the list: the ${typeId(kind)} rule below, with {id} the member's id`,
+    );
     return [
       {
         kind: typeId(kind),
@@ -185,7 +194,12 @@ export class OperationRunner {
           const entity = { kind, id: e.id, location: e.location };
           return op.op === 'delete-all'
             ? this.run(typeId(kind), 'delete', { op: 'delete', entity })
-            : this.run(typeId(kind), 'action', { op: 'action', entity, input: op.input }, typeId(op.input.action));
+            : this.run(
+                typeId(kind),
+                'action',
+                { op: 'action', entity, input: op.input },
+                typeId(op.input.action),
+              );
         });
         return { status: 200, document: { type: 'ok' } };
       }
@@ -205,9 +219,17 @@ export class OperationRunner {
         const current = listed ?? this.pendingMembers({ type: 'mixin', mixin: op.mixin });
         const gone = current.filter((e) => !wanted.has(`${e.kind}|${e.id}`)).map((e) => e.location);
         if (gone.length)
-          await this.run(typeId(op.mixin), 'dissociate', { op: 'dissociate', mixin: op.mixin, locations: gone });
+          await this.run(typeId(op.mixin), 'dissociate', {
+            op: 'dissociate',
+            mixin: op.mixin,
+            locations: gone,
+          });
         if (op.locations.length === 0) return { status: 200, document: { type: 'collection', entities: [] } };
-        await this.run(typeId(op.mixin), 'associate', { op: 'associate', mixin: op.mixin, locations: op.locations });
+        await this.run(typeId(op.mixin), 'associate', {
+          op: 'associate',
+          mixin: op.mixin,
+          locations: op.locations,
+        });
         return this.members(op.mixin);
       }
     }
@@ -233,15 +255,23 @@ export class OperationRunner {
     for (const link of links) await this.planLink(link, entityLocation(kind, PENDING_ID));
     const result = await this.run(typeId(kind), 'create', op);
     const created = this.entity(result, kind, `create of ${typeId(kind)}`);
-    if (!created && result !== UNKNOWN) throw new OcciError(502, `create of ${typeId(kind)}: the result is no entity`);
+    if (!created && result !== UNKNOWN)
+      throw new OcciError(502, `create of ${typeId(kind)}: the result is no entity`);
     const id = created?.id ?? PENDING_ID;
     const location = created?.location ?? entityLocation(kind, id);
-    if (links.length && !created) this.trace?.notes.push('then, for each inline link: the link kind rule below, with {id} the new id');
+    if (links.length && !created)
+      this.trace?.notes.push('then, for each inline link: the link kind rule below, with {id} the new id');
     const made: Link[] = [];
     try {
       for (const link of links) {
         const { input, request } = this.linkRequest(link, location);
-        const { rule, scope } = await this.rule(typeId(link.kind), 'create', { op: 'create', input }, undefined, request);
+        const { rule, scope } = await this.rule(
+          typeId(link.kind),
+          'create',
+          { op: 'create', input },
+          undefined,
+          request,
+        );
         const raw = await runRule(rule, scope, this.ctx);
         const shaped = this.entity(raw, link.kind, `create of ${typeId(link.kind)}`);
         if (shaped) made.push(shaped as Link);
@@ -250,19 +280,23 @@ export class OperationRunner {
       await this.undoCreate(made, { kind, id, location });
       throw e;
     }
-    const entity = created && made.length ? { ...created, links: [...(created as Resource).links, ...made] } : created;
+    const entity =
+      created && made.length ? { ...created, links: [...(created as Resource).links, ...made] } : created;
     if (!entity) return { status: 201, document: { type: 'ok' } };
     return { status: 201, document: { type: 'entity', entity }, headers: { Location: entity.location } };
   }
 
   private linkRequest(link: InlineLink, source: string) {
     const input = { ...link.input, attributes: { ...link.input.attributes, 'occi.core.source': source } };
-    return { input, request: requestDocument({ op: 'create', input }, this.registry, (l) => locate(this.registry, l)) };
+    return {
+      input,
+      request: requestDocument({ op: 'create', input }, this.registry, (l) => locate(this.registry, l)),
+    };
   }
 
   /** Plans an inline link's create rule without sending anything; throws what the rule refuses. */
   private async planLink(link: InlineLink, source: string): Promise<void> {
-    const { input, request } = this.linkRequest(link, source);
+    const { request } = this.linkRequest(link, source);
     const planning: RunContext = {
       ...this.ctx,
       backend: { send: async () => undefined, sleep: async () => {} },
@@ -312,13 +346,16 @@ export class OperationRunner {
     let kind: Kind | undefined;
     if (kindId) {
       kind = registry.kind(kindId);
-      if (!kind || !registry.isLinkKind(kindId)) throw badRequest(`'${kindId}' is not a link kind known to this server`);
+      if (!kind || !registry.isLinkKind(kindId))
+        throw badRequest(`'${kindId}' is not a link kind known to this server`);
     } else {
       const joining = registry
         .all()
         .filter(
           (c): c is Kind =>
-            c.class === 'kind' && registry.isLinkKind(typeId(c)) && joins(registry, c, typeId(source), target.kind),
+            c.class === 'kind' &&
+            registry.isLinkKind(typeId(c)) &&
+            joins(registry, c, typeId(source), target.kind),
         );
       // The most specific: core#link joins anything, a network interface only computes to networks.
       const fits = joining.filter((k) => !joining.some((o) => o !== k && registry.isA(typeId(o), typeId(k))));
@@ -354,7 +391,10 @@ export class OperationRunner {
     const end = (name: string) => {
       const location = attributes[name];
       const found = typeof location === 'string' ? locate(this.registry, location) : undefined;
-      if (!found) throw badRequest(`${name} must be the location of an entity of this server, not '${String(location)}'`);
+      if (!found)
+        throw badRequest(
+          `${name} must be the location of an entity of this server, not '${String(location)}'`,
+        );
       return found;
     };
     const source = end('occi.core.source');
@@ -394,7 +434,11 @@ export class OperationRunner {
     await Promise.all(Array.from({ length: Math.min(4, queue.length) }, worker));
     if (failures.length) {
       const first = failures[0]!;
-      throw new OcciError(first.status, `${failures.length} of ${members.length} failed; first: ${first.message}`, first.headers);
+      throw new OcciError(
+        first.status,
+        `${failures.length} of ${members.length} failed; first: ${first.message}`,
+        first.headers,
+      );
     }
   }
 }

@@ -80,7 +80,10 @@ export function requestDocument(
         links: input.links.map((l) => linkDocument(l, idOf)),
       });
       // A link's ends, resolved: {location, kind, id}.
-      for (const [end, name] of [['source', 'occi.core.source'], ['target', 'occi.core.target']] as const) {
+      for (const [end, name] of [
+        ['source', 'occi.core.source'],
+        ['target', 'occi.core.target'],
+      ] as const) {
         const location = input.attributes[name];
         if (typeof location === 'string') doc[end] = { location, ...idOf(location) };
       }

@@ -35,7 +35,8 @@ export async function requestScope(
         ? registry.dependents(dependsOn).map((m) => mixinDocument(typeId(m), registry))
         : [],
     /** A mixin the caller can see (templates included), as rules see request mixins. */
-    mixin: (id: unknown) => (typeof id === 'string' && registry.mixin(id) ? mixinDocument(id, registry) : undefined),
+    mixin: (id: unknown) =>
+      typeof id === 'string' && registry.mixin(id) ? mixinDocument(id, registry) : undefined,
     location: (kind: unknown, id: unknown) => {
       const k = typeof kind === 'string' ? findKind(registry, kind) : undefined;
       if (!k?.location || id === undefined || id === null) return undefined;
@@ -45,7 +46,10 @@ export async function requestScope(
       if (typeof location !== 'string') return undefined;
       const found = locate(registry, location);
       if (!found) return undefined;
-      if (typeof kind === 'string' && found.kind !== (findKind(registry, kind) ? typeId(findKind(registry, kind)!) : kind))
+      if (
+        typeof kind === 'string' &&
+        found.kind !== (findKind(registry, kind) ? typeId(findKind(registry, kind)!) : kind)
+      )
         return undefined;
       return found.id;
     },

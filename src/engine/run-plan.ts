@@ -100,7 +100,12 @@ export class Run {
 }
 
 /** Evaluates an expression over a backend document (identity answers, fault bodies). */
-export async function evaluateOn(e: Expression, input: unknown, scope: Scope, budget: Budget): Promise<Value> {
+export async function evaluateOn(
+  e: Expression,
+  input: unknown,
+  scope: Scope,
+  budget: Budget,
+): Promise<Value> {
   const v = e.evaluate(input, scope, budget);
   return v instanceof Promise ? await v : v;
 }
@@ -227,7 +232,8 @@ async function runCall(run: Run, step: CallStep, when: Value): Promise<Value> {
     run.unknown.delete('item');
     answers.push(answer);
     // Each call is undone with its own answer under the step's name (and its item).
-    if (step.compensate) run.undo.push({ call: step.compensate, step: step.name, scope: scope.child({ [step.name]: answer }) });
+    if (step.compensate)
+      run.undo.push({ call: step.compensate, step: step.name, scope: scope.child({ [step.name]: answer }) });
   }
   if (answers.includes(UNKNOWN)) return UNKNOWN;
   return step.forEach ? answers : answers[0];
@@ -311,7 +317,13 @@ async function recoverLost(run: Run, step: CallStep, scope: Scope, cause: unknow
       },
       async () => {
         const made = await resolve();
-        if (made) await send(run, await buildCall(run, step.compensate!, `${step.name} (compensation)`, made), step.compensate!, undefined);
+        if (made)
+          await send(
+            run,
+            await buildCall(run, step.compensate!, `${step.name} (compensation)`, made),
+            step.compensate!,
+            undefined,
+          );
       },
     );
   }
@@ -341,7 +353,13 @@ export async function runSteps(
         // The main work is done: the client gets its outcome; the rest of the clean-up is retried.
         const rest = steps.slice(i);
         run.ctx.backend.later?.(
-          { kind: 'clean-up', step: step.name, call: stepCall(step), origin: stepOrigin(step, origin), error: message(e) },
+          {
+            kind: 'clean-up',
+            step: step.name,
+            call: stepCall(step),
+            origin: stepOrigin(step, origin),
+            error: message(e),
+          },
           async () => {
             for (const s of rest) await runStep(run, s);
           },

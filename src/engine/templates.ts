@@ -39,7 +39,10 @@ export class TemplateCache {
   ): Promise<Mixin[]> {
     if (ruleSet.mapping.templates.length === 0) return [];
     let users = this.sets.get(ruleSet);
-    if (!users) this.sets.set(ruleSet, (users = new Map()));
+    if (!users) {
+      users = new Map();
+      this.sets.set(ruleSet, users);
+    }
     const entry = users.get(userKey);
     if (entry && entry.expires > Date.now()) return entry.mixins;
     if (entry?.pending) return entry.pending;
@@ -58,7 +61,10 @@ export class TemplateCache {
     context: () => Promise<{ ctx: RunContext; scope: Scope }>,
   ): Promise<Mixin[]> {
     let good = this.lastGood.get(ruleSet);
-    if (!good) this.lastGood.set(ruleSet, (good = new Map()));
+    if (!good) {
+      good = new Map();
+      this.lastGood.set(ruleSet, good);
+    }
     const { ctx, scope } = await context();
     let expires = Number.POSITIVE_INFINITY;
     const lists = await Promise.all(
@@ -67,7 +73,8 @@ export class TemplateCache {
         try {
           const mixins = await listTemplates(t, scope, ctx);
           good.set(key, mixins);
-          if (good.size > MAX_USERS * ruleSet.mapping.templates.length) good.delete(good.keys().next().value!);
+          if (good.size > MAX_USERS * ruleSet.mapping.templates.length)
+            good.delete(good.keys().next().value!);
           expires = Math.min(expires, Date.now() + t.ttlSeconds * 1000);
           return mixins;
         } catch (e) {
@@ -100,9 +107,13 @@ export async function listTemplates(t: TemplatePlan, scope: Scope, ctx: RunConte
 function templateFailure(t: TemplatePlan, e: unknown): OcciError {
   const status = e instanceof OcciError && (e.status === 503 || e.status === 504) ? e.status : 503;
   const why = e instanceof OcciError || e instanceof Error ? e.message : String(e);
-  return new OcciError(status, `the ${t.name} templates cannot be listed from the backend now (${why}); try again later`, {
-    'Retry-After': String(Math.ceil(RETRY_MS / 1000)),
-  });
+  return new OcciError(
+    status,
+    `the ${t.name} templates cannot be listed from the backend now (${why}); try again later`,
+    {
+      'Retry-After': String(Math.ceil(RETRY_MS / 1000)),
+    },
+  );
 }
 
 function templateMixin(t: TemplatePlan, item: unknown): Mixin[] {

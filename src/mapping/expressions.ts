@@ -27,7 +27,10 @@ export class Budget {
   constructor(readonly limits: ExpressionLimits = DEFAULT_EXPRESSION_LIMITS) {}
   step(): void {
     if (++this.used > this.limits.maxSteps)
-      throw new ExpressionError(`expressions used more than ${this.limits.maxSteps} evaluation steps`, 'steps');
+      throw new ExpressionError(
+        `expressions used more than ${this.limits.maxSteps} evaluation steps`,
+        'steps',
+      );
   }
   enter(): void {
     if (++this.depth > this.limits.maxDepth)

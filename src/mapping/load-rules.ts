@@ -83,7 +83,11 @@ export async function loadRules(dir: string, options: { displayRoot?: string } =
     const version = (file.data as { version?: unknown } | undefined)?.version;
     if (version === 1) {
       problems.push(
-        problem(file.positionOf(['version']), 'old-version', 'this file is written in rule language 1; snf-occi reads version 2'),
+        problem(
+          file.positionOf(['version']),
+          'old-version',
+          'this file is written in rule language 1; snf-occi reads version 2',
+        ),
       );
       continue;
     }

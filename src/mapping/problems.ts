@@ -32,7 +32,8 @@ export const PROBLEM_CATALOGUE = {
     'Name the value with a step before this one (`value:` computes one); $request, $id and $item are always there.',
   'reads-input':
     'Rule expressions read named values ($request, $id, $<step>): write `$server.server.id`, not `server.server.id`.',
-  'unknown-function': 'Use a JSONata function (https://docs.jsonata.org), a helper, or one defined under `functions:`.',
+  'unknown-function':
+    'Use a JSONata function (https://docs.jsonata.org), a helper, or one defined under `functions:`.',
   'reserved-name': 'Rename the step: helpers, shared functions, request, id, item and requestId are taken.',
   'old-version':
     'Rule language 1 was replaced by 2 (docs/mapping.md, "From version 1"): values are $names, `bind`/`params` became value steps.',

@@ -16,7 +16,10 @@ export function findKind(registry: CategoryRegistry, kind: string): Kind | undef
  * Which entity a path names: `/compute/42` → compute, "42". Undefined when the path is not below
  * a kind's collection, or names the collection itself; malformed percent-encoding → undefined.
  */
-export function entityAtPath(registry: CategoryRegistry, path: string): { kind: Kind; id: string } | undefined {
+export function entityAtPath(
+  registry: CategoryRegistry,
+  path: string,
+): { kind: Kind; id: string } | undefined {
   const slash = path.lastIndexOf('/');
   if (slash <= 0 || slash === path.length - 1) return undefined;
   const kind = registry.atLocation(path.slice(0, slash + 1));
@@ -29,7 +32,10 @@ export function entityAtPath(registry: CategoryRegistry, path: string): { kind: 
 }
 
 /** Which entity a location names, relative (`/compute/42`) or absolute (`http://host/compute/42`). */
-export function locate(registry: CategoryRegistry, location: string): { kind: string; id: string } | undefined {
+export function locate(
+  registry: CategoryRegistry,
+  location: string,
+): { kind: string; id: string } | undefined {
   let path = location;
   if (!path.startsWith('/')) {
     try {

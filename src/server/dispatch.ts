@@ -6,7 +6,10 @@ import type { PassthroughRoute } from '../mapping/plan.js';
 
 export const QUERY_PATHS = new Set(['/-/', '/.well-known/org/ogf/occi/-/']);
 
-export type Dispatch = { type: 'passthrough'; route: PassthroughRoute } | { type: 'query' } | { type: 'operation' };
+export type Dispatch =
+  | { type: 'passthrough'; route: PassthroughRoute }
+  | { type: 'query' }
+  | { type: 'operation' };
 
 export function dispatch(ruleSet: RuleSet, path: string): Dispatch {
   const route = ruleSet.mapping.passthrough.find((p) => path.startsWith(p.prefix));

@@ -59,11 +59,16 @@ export async function explain(ruleSet: RuleSet, input: ExplainInput): Promise<Ex
       body: input.body,
     });
     const view = ruleSet.registry.extend(templateStubs(parsed, ruleSet));
-    const op = route({ method: method === 'HEAD' ? 'GET' : method, path: url.pathname, query: url.searchParams, parsed }, view);
+    const op = route(
+      { method: method === 'HEAD' ? 'GET' : method, path: url.pathname, query: url.searchParams, parsed },
+      view,
+    );
     return await explainOperation(ruleSet, view, op, request);
   } catch (e) {
     const error =
-      e instanceof OcciError ? { status: e.status, message: e.message } : { status: 500, message: (e as Error).message };
+      e instanceof OcciError
+        ? { status: e.status, message: e.message }
+        : { status: 500, message: (e as Error).message };
     return { request, servedBy: 'rules', rules: [], calls: [], notes: [], error };
   }
 }

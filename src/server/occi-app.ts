@@ -284,7 +284,10 @@ async function queryInterface(request: OcciRequest, state: AppState, view: Categ
     const mixin = view.mixin(id);
     if (!mixin || !state.ruleSet.mapping.userMixinBase) continue;
     try {
-      await state.service.execute({ op: 'set-members', mixin, locations: [] }, { ...request.context, registry: view });
+      await state.service.execute(
+        { op: 'set-members', mixin, locations: [] },
+        { ...request.context, registry: view },
+      );
     } catch (e) {
       if (!(e instanceof OcciError) || e.status !== 501) throw e;
     }

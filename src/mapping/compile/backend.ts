@@ -17,7 +17,12 @@ export class Singletons {
     if (data?.[key] === undefined || !ctx.valid([key])) return false;
     const first = this.seen.get(key);
     if (first) {
-      ctx.report([key], 'duplicate-definition', `'${key}' is already defined at ${first.file}:${first.line}`, true);
+      ctx.report(
+        [key],
+        'duplicate-definition',
+        `'${key}' is already defined at ${first.file}:${first.line}`,
+        true,
+      );
       return false;
     }
     this.seen.set(key, ctx.at([key], true));
@@ -26,9 +31,10 @@ export class Singletons {
 }
 
 /** Services of every file, first: rules in any file may use services declared in any other. */
-export function compileServices(
-  files: readonly FileContext[],
-): { services: Map<string, ServiceDefinition>; names: Set<string> } {
+export function compileServices(files: readonly FileContext[]): {
+  services: Map<string, ServiceDefinition>;
+  names: Set<string>;
+} {
   const services = new Map<string, ServiceDefinition>();
   const names = new Set<string>();
   for (const ctx of files) {
@@ -68,10 +74,7 @@ export function compileIdentity(ctx: FileContext): IdentityPlan | undefined {
 
 export { compileFaults };
 
-export function compileTables(
-  ctx: FileContext,
-  tables: Record<string, Record<string, unknown>>,
-): void {
+export function compileTables(ctx: FileContext, tables: Record<string, Record<string, unknown>>): void {
   const raw = ctx.data?.tables;
   if (!raw || !ctx.valid(['tables'])) return;
   for (const [name, table] of Object.entries(raw as Raw)) {
@@ -96,13 +99,17 @@ export function compilePassthrough(ctx: FileContext, services: ReadonlySet<strin
   return (raw as Raw[]).flatMap((p, i) => {
     if (!ctx.valid(['passthrough', i])) return [];
     if (!services.has(String(p.service)))
-      ctx.report(['passthrough', i, 'service'], 'unknown-service', `service '${String(p.service)}' is not declared`);
+      ctx.report(
+        ['passthrough', i, 'service'],
+        'unknown-service',
+        `service '${String(p.service)}' is not declared`,
+      );
     return [{ prefix: String(p.prefix), service: String(p.service), origin: ctx.at(['passthrough', i]) }];
   });
 }
 
 export function compileUserMixins(ctx: FileContext, registry: CategoryRegistry): string {
-  const base = String((ctx.data?.userMixins as Raw).dependOn);
+  const base = String((ctx.data?.userMixins as Raw | undefined)?.dependOn);
   if (!registry.mixin(base))
     ctx.report(['userMixins', 'dependOn'], 'unknown-mixin', `mixin '${base}' is not declared`);
   return base;

@@ -39,7 +39,11 @@ export function compileEntities(
       try {
         idPattern = new RegExp(e.idPattern, 'u');
       } catch (err) {
-        ctx.report([...path, 'idPattern'], 'expression', `idPattern is not a regular expression: ${(err as Error).message}`);
+        ctx.report(
+          [...path, 'idPattern'],
+          'expression',
+          `idPattern is not a regular expression: ${(err as Error).message}`,
+        );
       }
     }
     if (!map) return;

@@ -57,7 +57,9 @@ export class FileContext {
       return compiled;
     } catch (e) {
       const err = e as ExpressionError;
-      this.problems.push(problem(this.positionInScalar(path, source, err.position), 'expression', err.message));
+      this.problems.push(
+        problem(this.positionInScalar(path, source, err.position), 'expression', err.message),
+      );
       return undefined;
     }
   }

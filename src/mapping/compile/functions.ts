@@ -26,7 +26,11 @@ export function compileFunctions(ctx: FileContext, functions: Map<string, Expres
     const e = ctx.expression(path, def);
     if (!e) continue;
     if (!/^\s*function\s*\(/.test(String(def)))
-      ctx.report(path, 'expression', `function '${name}' must be a JSONata function definition: function($x) { ... }`);
+      ctx.report(
+        path,
+        'expression',
+        `function '${name}' must be a JSONata function definition: function($x) { ... }`,
+      );
     checkNames(ctx, path, e, global);
     functions.set(name, e);
   }

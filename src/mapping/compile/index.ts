@@ -4,7 +4,14 @@
 // collected first, so that any file may use what any other declares.
 import type { CategoryRegistry } from '../../occi/registry.js';
 import { DEFAULT_EXPRESSION_LIMITS, type Expression } from '../expressions.js';
-import { HELPER_NAMES, type MappingPlans, REQUEST_NAMES, type EntityPlan, type RulePlan, type TemplatePlan } from '../plan.js';
+import {
+  HELPER_NAMES,
+  type MappingPlans,
+  REQUEST_NAMES,
+  type EntityPlan,
+  type RulePlan,
+  type TemplatePlan,
+} from '../plan.js';
 import { type Problem, problem } from '../problems.js';
 import type { CheckedFile } from '../source-file.js';
 import {
@@ -59,7 +66,8 @@ export function compileMapping(
     const sc = { ctx, services: serviceNames };
     if (singletons.claim(ctx, 'tokenHeader')) mapping.tokenHeader = String(ctx.data.tokenHeader);
     if (singletons.claim(ctx, 'userMixins')) mapping.userMixinBase = compileUserMixins(ctx, registry);
-    if (singletons.claim(ctx, 'faults')) mapping.faults = compileFaults(ctx, ['faults'], ctx.data.faults) ?? mapping.faults;
+    if (singletons.claim(ctx, 'faults'))
+      mapping.faults = compileFaults(ctx, ['faults'], ctx.data.faults) ?? mapping.faults;
     if (singletons.claim(ctx, 'identity')) {
       const identity = compileIdentity(ctx);
       if (identity) mapping.identity = identity;

@@ -4,7 +4,7 @@
 import { type Category, typeId } from '../../occi/model.js';
 import type { CategoryRegistry } from '../../occi/registry.js';
 import { type OperationName, type RulePlan, ruleKey } from '../plan.js';
-import type { FileContext, Raw } from './file-context.js';
+import type { Raw } from './file-context.js';
 import { checkCleanupLast, checkNames, compileSteps, type Names, type StepContext } from './steps.js';
 
 /** Actions a kind or mixin offers, inherited ones included (as requests see them). */
@@ -35,11 +35,16 @@ export function compileRules(
     }
     const action = r.action === undefined ? undefined : String(r.action);
     if (operation === 'action') {
-      if (!action) ctx.report(path, 'missing-action', `rule for operation 'action' on '${category}' names no action`);
+      if (!action)
+        ctx.report(path, 'missing-action', `rule for operation 'action' on '${category}' names no action`);
       else if (!registry.action(action))
         ctx.report([...path, 'action'], 'unknown-action', `action '${action}' is not declared`);
       else if (!offeredActions(registry, target).includes(action))
-        ctx.report([...path, 'action'], 'action-not-offered', `'${category}' does not offer action '${action}'`);
+        ctx.report(
+          [...path, 'action'],
+          'action-not-offered',
+          `'${category}' does not offer action '${action}'`,
+        );
     }
     const names = global.with();
     const when = ctx.expression([...path, 'when'], r.when);
@@ -80,7 +85,8 @@ export function checkActionsMapped(
   report: (origin: RulePlan['origin'], message: string) => void,
 ): void {
   const first = new Map<string, RulePlan>();
-  for (const list of rules.values()) for (const r of list) if (!first.has(r.category)) first.set(r.category, r);
+  for (const list of rules.values())
+    for (const r of list) if (!first.has(r.category)) first.set(r.category, r);
   for (const [category, rule] of first) {
     const target = registry.get(category);
     if (!target) continue;

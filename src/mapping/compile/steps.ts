@@ -134,7 +134,11 @@ function compileStep(sc: StepContext, path: DataPath, raw: Raw, names: Names): S
     const answer = ctx.expression([...path, 'findLost', 'answer'], lost.answer);
     checkNames(ctx, [...path, 'findLost', 'answer'], answer, inner.with('found'));
     if (!raw.compensate)
-      ctx.report([...path, 'findLost'], 'schema', 'findLost finds what to compensate: the step needs a compensate call');
+      ctx.report(
+        [...path, 'findLost'],
+        'schema',
+        'findLost finds what to compensate: the step needs a compensate call',
+      );
     if (answer) step.findLost = { ...call, answer };
   }
   if (raw.cleanup === true) step.cleanup = true;
@@ -178,6 +182,10 @@ export function checkCleanupLast(ctx: FileContext, path: DataPath, steps: readon
   if (first < 0) return;
   steps.forEach((s, i) => {
     if (i > first && !s.cleanup)
-      ctx.report([...path, i], 'schema', `step '${s.name}' follows a clean-up step: mark it cleanup too, or move it before`);
+      ctx.report(
+        [...path, i],
+        'schema',
+        `step '${s.name}' follows a clean-up step: mark it cleanup too, or move it before`,
+      );
   });
 }

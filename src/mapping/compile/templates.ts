@@ -2,7 +2,7 @@
 // resource_tpl), each fetched with steps and turned into mixins by `items`.
 import type { CategoryRegistry } from '../../occi/registry.js';
 import type { TemplatePlan } from '../plan.js';
-import type { FileContext, Raw } from './file-context.js';
+import type { Raw } from './file-context.js';
 import { checkNames, compileSteps, type Names, type StepContext } from './steps.js';
 
 export function compileTemplates(
@@ -20,7 +20,8 @@ export function compileTemplates(
     if (!registry.mixin(String(t.depends)))
       ctx.report([...path, 'depends'], 'unknown-mixin', `mixin '${String(t.depends)}' is not declared`);
     for (const [j, k] of ((t.applies as string[] | undefined) ?? []).entries()) {
-      if (!registry.kind(k)) ctx.report([...path, 'applies', j], 'unknown-kind', `kind '${k}' is not declared`);
+      if (!registry.kind(k))
+        ctx.report([...path, 'applies', j], 'unknown-kind', `kind '${k}' is not declared`);
     }
     const names = global.with();
     const steps = compileSteps(sc, [...path, 'steps'], t.steps, names);
