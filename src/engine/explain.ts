@@ -9,7 +9,7 @@ import { OcciError } from '../occi/errors.js';
 import type { CategoryRegistry } from '../occi/registry.js';
 import type { Operation } from './operation.js';
 import { OperationRunner } from './operations.js';
-import { planningUnknowns, requestScope } from './request-scope.js';
+import { requestScope } from './request-scope.js';
 import type { Backend, PlannedCall, RunContext } from './run-plan.js';
 import { listTemplates } from './templates.js';
 import { describeOperation } from './unmapped-service.js';
@@ -63,13 +63,8 @@ function decodePlaceholders(path: string): string {
 }
 
 async function context(ruleSet: RuleSet, registry: CategoryRegistry, out: Explanation) {
-  const { scope, budget } = await requestScope(ruleSet.mapping, registry, '{request id}');
-  const ctx: RunContext = {
-    mapping: ruleSet.mapping,
-    backend: recorder(out),
-    budget,
-    unknown: planningUnknowns(ruleSet.mapping),
-  };
+  const { scope, budget } = await requestScope(ruleSet.mapping, registry, '{request id}', true);
+  const ctx: RunContext = { mapping: ruleSet.mapping, backend: recorder(out), budget };
   return { scope, ctx };
 }
 
@@ -181,7 +176,7 @@ export function formatExplanation(x: Explanation): string {
       if (p?.when) lines.push(`       only if: ${p.when.replace(/\s+/g, ' ')}`);
       if (p?.forEach) lines.push(`       once per item of: ${p.forEach.replace(/\s+/g, ' ')}`);
       if (p?.until) lines.push(`       repeated until: ${p.until.replace(/\s+/g, ' ')}`);
-      if (p?.uses?.length) lines.push(`       uses the answers of: ${p.uses.join(', ')}`);
+      if (p?.uses?.length) lines.push(`       depends on (not known before sending): ${p.uses.join(', ')}`);
       if (c.body !== undefined)
         lines.push(
           ...JSON.stringify(c.body, null, 2)

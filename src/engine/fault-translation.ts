@@ -69,13 +69,22 @@ export class RuleFailure extends OcciError {
 const CHOSEN = (status: number) =>
   (status >= 400 && status < 500) || status === 501 || status === 503 || status === 504;
 
+/** The rules are at fault (an expression failed, a budget ran out): 502 naming the rule. */
+export class RuleError extends OcciError {
+  constructor(
+    readonly origin: Position,
+    what: string,
+    detail: string,
+  ) {
+    super(502, `rule at ${where(origin)} failed (${what}): ${detail}`);
+  }
+}
+
 /** A failure of a rule's own expressions: the rule is at fault, so 502 naming it. */
 export function ruleError(e: unknown, origin: Position, what: string): OcciError {
-  if (e instanceof RuleFailure && !CHOSEN(e.status)) {
-    return new OcciError(502, `rule at ${where(origin)} failed (${what}): ${e.message}`);
-  }
+  if (e instanceof RuleFailure && !CHOSEN(e.status)) return new RuleError(origin, what, e.message);
   if (e instanceof OcciError) return e;
   if (e instanceof BackendFailure) return transportError(e, what);
   const detail = e instanceof ExpressionError || e instanceof Error ? e.message : String(e);
-  return new OcciError(502, `rule at ${where(origin)} failed (${what}): ${detail}`);
+  return new RuleError(origin, what, detail);
 }

@@ -16,7 +16,6 @@ import { shapeEntities, shapeEntity } from './entity-shape.js';
 import { matchesFilter } from './filter.js';
 import type { CollectionRef, EntityRef, Operation, OperationResult } from './operation.js';
 import { requestDocument } from './request-document.js';
-import { planningUnknowns } from './request-scope.js';
 import { type RunContext, runRule, selectRule, UNKNOWN, type Value } from './run-plan.js';
 import { describeOperation } from './unmapped-service.js';
 import { checkAttributes, resolveMixins } from './validate-request.js';
@@ -297,10 +296,10 @@ export class OperationRunner {
   /** Plans an inline link's create rule without sending anything; throws what the rule refuses. */
   private async planLink(link: InlineLink, source: string): Promise<void> {
     const { request } = this.linkRequest(link, source);
+    // Nothing is sent: every answer is "not known", and what depends on one is not evaluated.
     const planning: RunContext = {
       ...this.ctx,
       backend: { send: async () => undefined, sleep: async () => {} },
-      unknown: planningUnknowns(this.ruleSet.mapping),
     };
     const scope = await this.ruleScope(typeId(link.kind), request);
     const rule = await selectRule(this.rulesFor(typeId(link.kind), 'create'), scope, planning);

@@ -1,7 +1,7 @@
 // The names every expression of a request sees besides its rule's steps: the value tables, the
 // helpers ($location, $idOf, $mixin, $templates, $fail, $entity) over the caller's view of the
 // model, and the shared functions, bound once per request as real JSONata values.
-import { Budget, Scope } from '../mapping/expressions.js';
+import { Budget, NotKnownYet, Scope } from '../mapping/expressions.js';
 import type { MappingPlans } from '../mapping/plan.js';
 import { OcciError } from '../occi/errors.js';
 import { entityLocation, findKind, locate } from '../occi/locations.js';
@@ -20,8 +20,13 @@ export async function requestScope(
   mapping: MappingPlans,
   registry: CategoryRegistry,
   requestId: string,
+  /** Planning without sending (explain): the template lists are not known, so helpers over them say so. */
+  planning = false,
 ): Promise<RequestScope> {
   const budget = new Budget(mapping.limits);
+  const notKnown = () => {
+    throw new NotKnownYet('the template lists, which come from the backend');
+  };
   const scope = new Scope({
     requestId,
     tables: mapping.tables,
@@ -30,10 +35,12 @@ export async function requestScope(
       throw new RuleFailure(Number(status), String(message ?? 'failed'));
     },
     /** Every mixin the caller can see that depends on this one, e.g. all resource templates. */
-    templates: (dependsOn: unknown) =>
-      typeof dependsOn === 'string'
-        ? registry.dependents(dependsOn).map((m) => mixinDocument(typeId(m), registry))
-        : [],
+    templates: planning
+      ? notKnown
+      : (dependsOn: unknown) =>
+          typeof dependsOn === 'string'
+            ? registry.dependents(dependsOn).map((m) => mixinDocument(typeId(m), registry))
+            : [],
     /** A mixin the caller can see (templates included), as rules see request mixins. */
     mixin: (id: unknown) =>
       typeof id === 'string' && registry.mixin(id) ? mixinDocument(id, registry) : undefined,
@@ -56,10 +63,11 @@ export async function requestScope(
     /** The entity object of a backend object, by the entity mapping of `kind` (see `entities:`). */
     entity: (object: unknown, kind?: unknown) => mapEntity(mapping, scope, budget, object, kind),
   });
-  for (const [name, fn] of mapping.functions) {
-    // Evaluated in this scope, so a function sees the helpers and the other functions.
-    const value = fn.evaluate({}, scope, budget);
-    scope.set(name, value instanceof Promise ? await value : value);
+  if (mapping.functionBlock) {
+    // One block binds them all in this scope: each function sees the helpers and every other one.
+    const value = mapping.functionBlock.evaluate({}, scope, budget);
+    const functions = (value instanceof Promise ? await value : value) as Record<string, unknown>;
+    for (const [name, fn] of Object.entries(functions)) scope.set(name, fn);
   }
   return { scope, budget };
 }
@@ -75,29 +83,4 @@ export function mapEntity(
   const plan = typeof kind === 'string' ? mapping.entities.get(kind) : undefined;
   if (!plan) throw new OcciError(502, `no entity mapping for kind '${String(kind)}'`);
   return plan.map.evaluate(object, scope, budget);
-}
-
-/** Helpers whose values come from the backend (template lists): not known when planning. */
-const BACKEND_HELPERS = ['templates', 'mixin'];
-
-/**
- * The names not known when a request is planned without sending (explain, and the check of inline
- * links before a create): the backend helpers, and every shared function or entity mapping that
- * uses one.
- */
-export function planningUnknowns(mapping: MappingPlans): Set<string> {
-  const unknown = new Set(BACKEND_HELPERS);
-  const uses = (e: { freeVariables: readonly string[]; calledFunctions: readonly string[] }) =>
-    [...e.freeVariables, ...e.calledFunctions].some((n) => unknown.has(n));
-  for (let changed = true; changed; ) {
-    changed = false;
-    for (const [name, fn] of mapping.functions) {
-      if (!unknown.has(name) && uses(fn)) {
-        unknown.add(name);
-        changed = true;
-      }
-    }
-  }
-  for (const e of mapping.entities.values()) if (uses(e.map)) unknown.add('entity');
-  return unknown;
 }

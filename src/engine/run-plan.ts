@@ -8,7 +8,7 @@
 // path) is shown as depending on it rather than guessed; on the serving path nothing is unknown.
 import type { BackendResponse } from '../backend/backend-client.js';
 import type { Position } from '../mapping/build-categories.js';
-import type { Budget, Expression, Scope } from '../mapping/expressions.js';
+import { type Budget, type Expression, NotKnownYet, type Scope } from '../mapping/expressions.js';
 import type { CallPlan, CallStep, FaultPlan, MappingPlans, RulePlan, StepPlan } from '../mapping/plan.js';
 import { OcciError } from '../occi/errors.js';
 import { backendFault, ruleError, where } from './fault-translation.js';
@@ -32,7 +32,7 @@ export interface PlannedCall {
     forEach?: string;
     /** The step's `waitFor.until`: the call repeats until it holds. */
     until?: string;
-    /** Steps whose answers the call's path, headers or body use. */
+    /** Values not known before sending (earlier answers, the template lists) the call's path, headers or body use. */
     uses?: string[];
   };
 }
@@ -68,8 +68,6 @@ export interface RunContext {
   mapping: MappingPlans;
   backend: Backend;
   budget: Budget;
-  /** Explain: names not known before sending (helpers over backend data, such as $templates). */
-  unknown?: ReadonlySet<string>;
 }
 
 /** What an expression yields when it reads a value that is not known (explain only). */
@@ -84,7 +82,7 @@ export class Run {
     readonly scope: Scope,
     readonly ctx: RunContext,
   ) {
-    this.unknown = new Set(ctx.unknown);
+    this.unknown = new Set();
   }
 
   unknownIn(e: Expression | undefined): string[] {
@@ -94,8 +92,14 @@ export class Run {
 
   async value(e: Expression, scope: Scope = this.scope): Promise<Value> {
     if (this.unknownIn(e).length > 0) return UNKNOWN;
-    const v = e.evaluate({}, scope, this.ctx.budget);
-    return v instanceof Promise ? await v : v;
+    try {
+      const v = e.evaluate({}, scope, this.ctx.budget);
+      return v instanceof Promise ? await v : v;
+    } catch (err) {
+      // Planning: the expression needed something only the backend knows (the template lists).
+      if (err instanceof NotKnownYet) return UNKNOWN;
+      throw err;
+    }
   }
 }
 
@@ -146,7 +150,10 @@ async function buildCall(run: Run, call: CallPlan, step: string, scope: Scope): 
     for (const u of run.unknownIn(call.body)) uses.add(u);
     const body = await run.value(call.body, scope);
     if (body !== UNKNOWN) planned.body = body;
+    else if (uses.size === 0) uses.add('the template lists');
   }
+  // The item is explained by `forEach`.
+  uses.delete('item');
   if (uses.size) planned.pending = { uses: [...uses] };
   return planned;
 }

@@ -7,6 +7,7 @@ import type { RuleSet } from '../mapping/load-rules.js';
 import type { TemplatePlan } from '../mapping/plan.js';
 import { OcciError } from '../occi/errors.js';
 import type { Mixin } from '../occi/model.js';
+import { RuleError, ruleError } from './fault-translation.js';
 import { type RunContext, runSteps, UNKNOWN } from './run-plan.js';
 import type { Scope } from '../mapping/expressions.js';
 
@@ -99,12 +100,19 @@ export class TemplateCache {
 /** Runs a template's steps and turns its items into mixins (none when the answers are not known). */
 export async function listTemplates(t: TemplatePlan, scope: Scope, ctx: RunContext): Promise<Mixin[]> {
   const run = await runSteps(t.steps, scope.child(), ctx, t.origin);
-  const items = await run.value(t.items);
+  let items: unknown;
+  try {
+    items = await run.value(t.items);
+  } catch (e) {
+    throw ruleError(e, t.origin, `items of the ${t.name} templates`);
+  }
   if (items === UNKNOWN) return [];
   return (Array.isArray(items) ? items : items ? [items] : []).flatMap((item) => templateMixin(t, item));
 }
 
 function templateFailure(t: TemplatePlan, e: unknown): OcciError {
+  // The rules' own fault (an expression, a budget) is not backend trouble: 502 naming the rule.
+  if (e instanceof RuleError) return e;
   const status = e instanceof OcciError && (e.status === 503 || e.status === 504) ? e.status : 503;
   const why = e instanceof OcciError || e instanceof Error ? e.message : String(e);
   return new OcciError(

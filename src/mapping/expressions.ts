@@ -96,6 +96,12 @@ export class Scope {
 /** Functions that would let a rule run code it builds at run time. */
 const FORBIDDEN = new Set(['eval']);
 
+/**
+ * Thrown by a function whose value is not known yet (when a request is planned without sending:
+ * the template lists come from the backend). The expression's value is then "not known".
+ */
+export class NotKnownYet extends Error {}
+
 export class ExpressionError extends Error {
   constructor(
     message: string,
@@ -186,7 +192,7 @@ export function compileExpression(source: string): Expression {
         return await compiled.evaluate(input, { ...bindings, [BUDGET]: budget });
       } catch (e) {
         // $fail(status, message) in a rule raises an OCCI error on purpose: let it through.
-        if (e instanceof ExpressionError || e instanceof OcciError) throw e;
+        if (e instanceof ExpressionError || e instanceof OcciError || e instanceof NotKnownYet) throw e;
         const err = e as { message?: string; code?: string; position?: number };
         throw new ExpressionError(err.message ?? String(e), err.code ?? 'evaluation', err.position);
       } finally {

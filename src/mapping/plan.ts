@@ -134,8 +134,13 @@ export interface MappingPlans {
   tokenHeader: string;
   faults: FaultPlan;
   tables: Readonly<Record<string, Record<string, unknown>>>;
-  /** Shared functions, by name: each a JSONata function definition, bound once per request. */
+  /** Shared functions, by name: each a JSONata function definition (compiled alone, for check). */
   functions: ReadonlyMap<string, Expression>;
+  /**
+   * All shared functions bound in one block, yielding `{name: function}`: evaluated once per
+   * request, so that functions see the request's helpers and each other (recursion included).
+   */
+  functionBlock?: Expression;
   entities: ReadonlyMap<string, EntityPlan>;
   templates: readonly TemplatePlan[];
   passthrough: readonly PassthroughRoute[];
@@ -149,7 +154,7 @@ export function ruleKey(category: string, operation: OperationName, action?: str
 }
 
 /** Names every expression may read besides the steps of its rule. */
-export const REQUEST_NAMES = ['request', 'id', 'item', 'requestId'] as const;
+export const REQUEST_NAMES = ['request', 'id', 'requestId'] as const;
 
 /** Names the engine binds for every expression: the tables and the helpers. */
 export const HELPER_NAMES = ['tables', 'location', 'idOf', 'mixin', 'templates', 'fail', 'entity'] as const;

@@ -109,7 +109,9 @@ function rootField(ast: unknown): { name: string; position?: number } | undefine
     const n = node as Node;
     // `undefined` reads a field no input has: the idiom for "no value".
     if (n.type === 'name' && root && n.value !== 'undefined') {
-      found = { name: String(n.value), ...(n.position === undefined ? {} : { position: n.position }) };
+      // jsonata gives the position of a name's last character.
+      const name = String(n.value);
+      found = { name, ...(n.position === undefined ? {} : { position: n.position - name.length + 1 }) };
       return;
     }
     if (n.type === 'path' && Array.isArray(n.steps)) {

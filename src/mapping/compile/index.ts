@@ -3,7 +3,7 @@
 // reporting its own problems with file:line:col. Cross-file names (services, functions) are
 // collected first, so that any file may use what any other declares.
 import type { CategoryRegistry } from '../../occi/registry.js';
-import { DEFAULT_EXPRESSION_LIMITS, type Expression } from '../expressions.js';
+import { compileExpression, DEFAULT_EXPRESSION_LIMITS, type Expression } from '../expressions.js';
 import {
   HELPER_NAMES,
   type MappingPlans,
@@ -79,6 +79,18 @@ export function compileMapping(
     mapping.passthrough.push(...compilePassthrough(ctx, serviceNames));
     compileTemplates(sc, registry, mapping.templates, global);
     compileRules(sc, registry, mapping.rules, global);
+  }
+  if (mapping.functions.size) {
+    const names = [...mapping.functions.keys()];
+    const block = `(\n${names.map((n) => `$${n} := ${mapping.functions.get(n)!.source}`).join(';\n')};\n{${names
+      .map((n) => `"${n}": $${n}`)
+      .join(', ')}}\n)`;
+    // Each definition compiled alone, so the block compiles too (its problems are reported above).
+    try {
+      mapping.functionBlock = compileExpression(block);
+    } catch {
+      // A definition that does not compile is reported at its own position.
+    }
   }
   const problems = contexts.flatMap((c) => c.problems);
   checkActionsMapped(mapping.rules, registry, (origin, message) =>
