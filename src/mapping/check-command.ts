@@ -35,6 +35,10 @@ Exit status: 0 when the rules are clean, 1 when there are problems, 2 on usage e
     console.log(
       `ok: ${rs.files.length} files, ${rs.registry.all().length} categories, ${rules} rules, ${rs.mapping.templates.length} templates, ${rs.mapping.services.size} services`,
     );
+    const l = rs.mapping.limits;
+    console.log(
+      `limits per request: ${l.maxSteps} evaluation steps, depth ${l.maxDepth}, output ${l.maxOutput} (counted, not timed)`,
+    );
     return 0;
   },
 };

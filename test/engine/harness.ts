@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BackendClient } from '../../src/backend/backend-client.js';
-import { MappingService } from '../../src/engine/mapping-service.js';
+import { MappingEngine } from '../../src/engine/engine.js';
 import { loadRules, type RuleSet } from '../../src/mapping/load-rules.js';
 import { formatProblem } from '../../src/mapping/problems.js';
 import { createLog } from '../../src/server/log.js';
@@ -61,7 +61,7 @@ export async function materialiseDir(source: string, values: Record<string, stri
 export interface Stack {
   fake: FakeBackend;
   server: RunningOcciServer;
-  service: MappingService;
+  service: MappingEngine;
   /** JSON log lines of the server and the engine. */
   logLines: string[];
   url: string;
@@ -91,7 +91,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const log = createLog({ level: 'debug', write: (line) => logLines.push(line) });
   const stateDir = await tempDir('state');
   let server: RunningOcciServer | undefined;
-  const service = new MappingService(() => server!.state().ruleSet, {
+  const service = new MappingEngine({
     ...(options.identity === false ? {} : { identityUrl: fake.identityUrl }),
     ...(options.client ? { client: options.client } : {}),
     log,

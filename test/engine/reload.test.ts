@@ -11,7 +11,7 @@ import { copyMappings, errorText, eventually, http, type Stack, startStack } fro
 const TOKEN = 'tok-alice';
 const ADMIN = 'admin-secret-token';
 const SUSPEND = 'Cyclades cannot suspend servers; stop the compute instead';
-const FQDN = '"org.synnefo.compute.fqdn": $s.`SNF:fqdn`';
+const FQDN = '"org.synnefo.compute.fqdn": `SNF:fqdn`';
 
 const SERVER = {
   server: {
@@ -38,7 +38,7 @@ function variant(original: string, edit: { suspend?: string; fqdnPrefix?: string
   let text = original;
   if (edit.suspend) text = replaceOnce(text, `unsupported: ${SUSPEND}`, `unsupported: ${edit.suspend}`);
   if (edit.fqdnPrefix)
-    text = replaceOnce(text, FQDN, `"org.synnefo.compute.fqdn": "${edit.fqdnPrefix}" & $s.\`SNF:fqdn\``);
+    text = replaceOnce(text, FQDN, `"org.synnefo.compute.fqdn": "${edit.fqdnPrefix}" & \`SNF:fqdn\``);
   let brokenLine: number | undefined;
   if (edit.broken) {
     text = replaceOnce(text, '"HARD" : "SOFT"}}', '"HARD" : "SOFT"]}}');
