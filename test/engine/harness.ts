@@ -12,6 +12,7 @@ import { formatProblem } from '../../src/mapping/problems.js';
 import { createLog } from '../../src/server/log.js';
 import { type RunningOcciServer, startOcciServer } from '../../src/server/occi-server.js';
 import { type FakeBackend, type FakeBackendOptions, startFakeBackend } from '../support/fake-backend.js';
+import { checkOcciJsonResponse } from '../support/occi-schema.js';
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url));
 export const MAPPINGS = join(REPO, 'mappings');
@@ -150,7 +151,9 @@ export async function http(
   const res = await fetch(base + path, init);
   const body = await res.text();
   const out: HttpResponse = { status: res.status, headers: res.headers, body };
-  if (/json/.test(res.headers.get('content-type') ?? '')) {
+  const contentType = (res.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  checkOcciJsonResponse({ status: res.status, contentType, body });
+  if (/json/.test(contentType)) {
     try {
       out.json = JSON.parse(body);
     } catch {
