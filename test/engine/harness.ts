@@ -175,10 +175,13 @@ export function textPlainBody(lines: string[]): HttpRequest['body'] {
   return lines.map((l) => `${l}\n`).join('');
 }
 
-/** Polls until `fn` holds (or throws after `timeoutMs`). */
+/**
+ * Polls until `fn` holds (or throws after `timeoutMs`). The deadline is generous on purpose: it
+ * only ends a wait for something that is never going to happen, so a busy machine cannot fail it.
+ */
 export async function eventually<T>(
   fn: () => Promise<T | undefined | false>,
-  timeoutMs = 1000,
+  timeoutMs = 15_000,
   intervalMs = 20,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -194,6 +197,18 @@ export async function eventually<T>(
       throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, intervalMs));
   }
+}
+
+/**
+ * A promise the test opens when it is ready: a fake backend reply that awaits it stays in flight
+ * until then, whatever the machine's speed (rather than a delay that a busy machine may outlast).
+ */
+export function gate(): { wait: Promise<void>; open(): void } {
+  let open!: () => void;
+  const wait = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { wait, open };
 }
 
 /** 1-based line number of the first line containing `needle` (after `from`, if given). */
