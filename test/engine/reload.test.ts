@@ -306,9 +306,13 @@ describe('concurrent traffic during many alternating valid and invalid reloads',
     const statuses = new Map<number, number>();
     const fqdns = new Set<unknown>();
     const failures: string[] = [];
-    let rounds = 0;
+    // Rounds are numbered as they start; the latest-started round that has ended tells when
+    // traffic has run under the rule set of the last reload.
+    let started = 0;
+    let latestEnded = 0;
     const client = async () => {
       while (!stop) {
+        const round = ++started;
         try {
           const [get, susp] = await Promise.all([getCompute(stack), suspend(stack)]);
           for (const r of [get, susp]) statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
@@ -318,7 +322,7 @@ describe('concurrent traffic during many alternating valid and invalid reloads',
         } catch (e) {
           failures.push(String(e));
         }
-        rounds++;
+        latestEnded = Math.max(latestEnded, round);
       }
     };
     const clients = Array.from({ length: 6 }, client);
@@ -334,16 +338,15 @@ describe('concurrent traffic during many alternating valid and invalid reloads',
         generations.push((res.json as { generation: number }).generation);
         valid.push(`${prefix}vm1.example.org`);
       }
-      // Traffic under this rule set before the next reload: with 6 clients, the 7th round to end
-      // after the reload began after it (waiting for that, not for some milliseconds).
-      const mark = rounds;
-      await eventually(async () => rounds >= mark + 7, undefined, 1);
+      // A round begun after this reload has ended before the next one (waited for, not slept for).
+      const mark = started;
+      await eventually(async () => latestEnded > mark, undefined, 1);
     }
     stop = true;
     await Promise.all(clients);
     expect(failures).toEqual([]);
     expect([...statuses.keys()].filter((s) => s >= 500 && s !== 501)).toEqual([]);
-    expect(statuses.get(200)).toBeGreaterThan(20);
+    expect(statuses.get(200)).toBeGreaterThanOrEqual(16);
     // Only fqdns of rule sets that loaded were ever served (never one of a broken set).
     for (const f of fqdns) expect(valid).toContain(f);
     expect(fqdns.size).toBeGreaterThan(1);
