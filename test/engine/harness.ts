@@ -12,6 +12,7 @@ import { formatProblem } from '../../src/mapping/problems.js';
 import { createLog } from '../../src/server/log.js';
 import { type RunningOcciServer, startOcciServer } from '../../src/server/occi-server.js';
 import { type FakeBackend, type FakeBackendOptions, startFakeBackend } from '../support/fake-backend.js';
+import { checkOcciJsonResponse } from '../support/occi-schema.js';
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url));
 export const MAPPINGS = join(REPO, 'mappings');
@@ -150,7 +151,9 @@ export async function http(
   const res = await fetch(base + path, init);
   const body = await res.text();
   const out: HttpResponse = { status: res.status, headers: res.headers, body };
-  if (/json/.test(res.headers.get('content-type') ?? '')) {
+  const contentType = (res.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  checkOcciJsonResponse({ status: res.status, contentType, body });
+  if (/json/.test(contentType)) {
     try {
       out.json = JSON.parse(body);
     } catch {
@@ -172,10 +175,13 @@ export function textPlainBody(lines: string[]): HttpRequest['body'] {
   return lines.map((l) => `${l}\n`).join('');
 }
 
-/** Polls until `fn` holds (or throws after `timeoutMs`). */
+/**
+ * Polls until `fn` holds (or throws after `timeoutMs`). The deadline is generous on purpose: it
+ * only ends a wait for something that is never going to happen, so a busy machine cannot fail it.
+ */
 export async function eventually<T>(
   fn: () => Promise<T | undefined | false>,
-  timeoutMs = 1000,
+  timeoutMs = 15_000,
   intervalMs = 20,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -191,6 +197,18 @@ export async function eventually<T>(
       throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, intervalMs));
   }
+}
+
+/**
+ * A promise the test opens when it is ready: a fake backend reply that awaits it stays in flight
+ * until then, whatever the machine's speed (rather than a delay that a busy machine may outlast).
+ */
+export function gate(): { wait: Promise<void>; open(): void } {
+  let open!: () => void;
+  const wait = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { wait, open };
 }
 
 /** 1-based line number of the first line containing `needle` (after `from`, if given). */
