@@ -5,7 +5,7 @@
 import type { BackendResponse } from '../backend/backend-client.js';
 import type { CompiledCall, CompiledRule, CompiledStep, MappingRules } from '../mapping/compile-rules.js';
 import type { Position } from '../mapping/build-categories.js';
-import { DEFAULT_EXPRESSION_LIMITS, type Expression, type ExpressionLimits } from '../mapping/expressions.js';
+import { Budget, type Expression, type ExpressionLimits } from '../mapping/expressions.js';
 import { MissingVariable } from '../mapping/path-template.js';
 import { OcciError } from '../occi/errors.js';
 import { backendFault, ruleError, where } from './fault-translation.js';
@@ -34,6 +34,8 @@ export interface RunEnv {
   /** Extra JSONata functions ($location, $idOf...). */
   helpers: Record<string, unknown>;
   limits?: ExpressionLimits;
+  /** Shared by every expression of the request (made on first use, from `limits`). */
+  budget?: Budget;
   /** Called when a compensation itself fails (the original failure is still reported). */
   onCompensationFailure?(step: string, error: unknown): void;
   /** In explain mode: no waiting, and expressions that fail (for want of responses) are recorded. */
@@ -57,7 +59,8 @@ async function evaluate(
   extra: Record<string, unknown> = {},
 ): Promise<unknown> {
   const bindings = { ...env.helpers, tables: env.mapping.tables, ...state.vars, ...extra };
-  return expr.evaluate(state.doc, bindings, env.limits ?? DEFAULT_EXPRESSION_LIMITS);
+  env.budget ??= new Budget(env.limits);
+  return expr.evaluate(state.doc, bindings, env.budget);
 }
 
 function stringMap(values: Record<string, unknown>): Record<string, string> {
