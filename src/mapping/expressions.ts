@@ -123,7 +123,7 @@ export function compileExpression(source: string): Expression {
     fallbackReason,
     async evaluate(input, scope, budget = new Budget()) {
       try {
-        return exportValue(await fallback.evaluate(input, asScope(scope), budget, names));
+        return exportValue(await fallback.evaluate(input, asScope(scope), budget, names), true);
       } catch (e) {
         throw toExpressionError(e);
       }

@@ -6,21 +6,25 @@
 // Unsupported at compile time, and the expression is then run by the jsonata library instead.
 import { JsonataError } from './errors.js';
 import { BUILTINS, MAX_ARGUMENTS, mergeSort, UNSUPPORTED_BUILTINS } from './functions.js';
-import { callFunction, current, enter, leave } from './runtime.js';
+import { callFunction, current, enter, leave, RAW, type RawCall } from './runtime.js';
 import { MISSING } from './scope.js';
 import {
   append,
   boolean,
-  ConsArray,
+  CONS,
   deepEqual,
+  exportValue,
+  type Flagged,
   isArrayOfNumbers,
+  isCons,
   isFunction,
   isNumeric,
+  isOuter,
   isSeq,
-  KeepSeq,
+  KEEP,
   lookup,
-  OuterSeq,
-  Seq,
+  OUTER,
+  seq,
   seqOf,
   string as stringOf,
 } from './values.js';
@@ -98,9 +102,9 @@ export function compileProgram(ast: Node): CompiledProgram {
   };
 }
 
-function outer(input: unknown[]): OuterSeq {
-  const s = new OuterSeq();
-  s.push(input);
+function outer(input: unknown[]): Flagged {
+  const s = seqOf(input);
+  s[OUTER] = true;
   return s;
 }
 
@@ -199,16 +203,10 @@ function variableReader(name: string, scope: StaticScope, called = false): Code 
 // ---------------------------------------------------------------- nodes
 
 function normalize(result: unknown, keepArray: boolean): unknown {
-  if (result instanceof Seq) {
-    let r: Seq = result;
-    if (keepArray && !(r instanceof KeepSeq)) {
-      const k = new KeepSeq();
-      for (const v of r) k.push(v);
-      r = k;
-    }
-    if (r.length === 0) return undefined;
-    if (r.length === 1) return r instanceof KeepSeq ? r : r[0];
-    return r;
+  if (isSeq(result)) {
+    if (keepArray) result[KEEP] = true;
+    if (result.length === 0) return undefined;
+    if (result.length === 1) return result[KEEP] === true ? result : result[0];
   }
   return result;
 }
@@ -303,7 +301,7 @@ function compileCore(node: Node, scope: StaticScope): Code {
 
 function compileVariable(node: Node, scope: StaticScope): Code {
   const name = String(node.value);
-  if (name === '') return (input) => (input instanceof OuterSeq ? input[0] : input);
+  if (name === '') return (input) => (isOuter(input) ? (input as unknown[])[0] : input);
   if (name === '$') return () => current.root;
   return variableReader(name, scope);
 }
@@ -320,8 +318,12 @@ function compilePath(node: Node, scope: StaticScope): Code {
   });
   const keepSingletonArray = node.keepSingletonArray === true;
   const group = node.group ? compileGroup(node.group, scope) : undefined;
+  const wholeFirst = codes[0]!.whole !== undefined;
   return (input, frame) => {
-    let inputSequence: unknown = Array.isArray(input) && !firstIsVariable ? input : seqOf(input);
+    // Steps only iterate over their input: a plain array will do, except for an array constructor
+    // as first step, which sees the sequence itself.
+    let inputSequence: unknown =
+      Array.isArray(input) && !firstIsVariable ? input : wholeFirst ? seqOf(input) : [input];
     let result: unknown;
     for (const c of codes) {
       result = c.whole ? c.whole(inputSequence, frame) : c.step!(inputSequence as unknown[], frame);
@@ -329,15 +331,11 @@ function compilePath(node: Node, scope: StaticScope): Code {
       inputSequence = result;
     }
     if (keepSingletonArray) {
-      if (result instanceof ConsArray) result = seqOf(result);
+      if (isCons(result) && !isSeq(result)) result = seqOf(result);
       if (result === undefined || result === null) {
         throw new TypeError("Cannot set properties of undefined (setting 'keepSingleton')");
       }
-      if (result instanceof Seq && !(result instanceof KeepSeq)) {
-        const k = new KeepSeq();
-        for (const v of result) k.push(v);
-        result = k;
-      }
+      if (isSeq(result)) result[KEEP] = true;
     }
     if (group) result = group(result, frame);
     return result;
@@ -359,8 +357,21 @@ function compileStep(step: Node, scope: StaticScope, last: boolean): SeqCode {
   }
   const code = compile(step, scope);
   return (input, frame) => {
-    const result: unknown[] = [];
     const n = input.length;
+    if (n === 1) {
+      // One item in, the usual case: no intermediate list.
+      let res = code(input[0], frame);
+      for (const f of stages) res = f(res, frame);
+      if (res === undefined) return seq();
+      if (last && Array.isArray(res) && !isSeq(res)) return res;
+      if (!Array.isArray(res) || isCons(res)) return seqOf(res);
+      const out = seq();
+      for (const v of res) out.push(v);
+      current.budget.step(out.length);
+      current.budget.output(out.length);
+      return out;
+    }
+    const result: unknown[] = [];
     for (let i = 0; i < n; i++) {
       let res = code(input[i], frame);
       for (const f of stages) res = f(res, frame);
@@ -369,9 +380,9 @@ function compileStep(step: Node, scope: StaticScope, last: boolean): SeqCode {
     if (last && result.length === 1 && Array.isArray(result[0]) && !isSeq(result[0])) {
       return result[0];
     }
-    const out = new Seq();
+    const out = seq();
     for (const res of result) {
-      if (!Array.isArray(res) || res instanceof ConsArray) out.push(res);
+      if (!Array.isArray(res) || isCons(res)) out.push(res);
       else for (const v of res) out.push(v);
     }
     const b = current.budget;
@@ -389,7 +400,7 @@ function compileFilter(predicate: Node, scope: StaticScope): Code {
       const items = Array.isArray(input) ? input : seqOf(input);
       const index = at < 0 ? items.length + at : at;
       const item = items[index];
-      if (item === undefined) return new Seq();
+      if (item === undefined) return seq();
       if (Array.isArray(item)) return item;
       return seqOf(item);
     };
@@ -397,7 +408,7 @@ function compileFilter(predicate: Node, scope: StaticScope): Code {
   const code = compile(predicate, scope);
   return (input, frame) => {
     const items = Array.isArray(input) ? input : seqOf(input);
-    const results = new Seq();
+    const results = seq();
     for (let index = 0; index < items.length; index++) {
       const item = items[index];
       let res = code(item, frame);
@@ -417,9 +428,9 @@ function compileFilter(predicate: Node, scope: StaticScope): Code {
 }
 
 function wildcard(input: unknown): unknown {
-  let results: unknown[] = new Seq();
+  let results: unknown[] = seq();
   let value = input;
-  if (value instanceof OuterSeq && value.length > 0) value = value[0];
+  if (isOuter(value) && (value as unknown[]).length > 0) value = (value as unknown[])[0];
   if (value !== null && typeof value === 'object' && !isFunction(value)) {
     for (const key of Object.keys(value)) {
       const v = (value as Record<string, unknown>)[key];
@@ -439,7 +450,7 @@ function flatten(arg: unknown, out: unknown[] = []): unknown[] {
 
 function descendants(input: unknown): unknown {
   if (input === undefined) return undefined;
-  const results = new Seq();
+  const results = seq();
   const recurse = (v: unknown) => {
     if (!Array.isArray(v)) results.push(v);
     if (Array.isArray(v)) for (const m of v) recurse(m);
@@ -619,7 +630,7 @@ function range(l: unknown, r: unknown, at: { position?: number; token: string })
   const b = current.budget;
   b.output(size);
   b.step(size);
-  const result = new Seq();
+  const result = seq();
   for (let v = from; v <= to; v++) result.push(v);
   return result;
 }
@@ -639,7 +650,8 @@ function compileUnary(node: Node, scope: StaticScope): Code {
       const items = node.expressions!.map((e) => ({ code: compile(e, scope), whole: e.value === '[' }));
       const cons = node.consarray === true;
       return (input, frame) => {
-        const result: unknown[] = cons ? new ConsArray() : [];
+        const result: Flagged = [];
+        if (cons) result[CONS] = true;
         for (const item of items) {
           const v = item.code(input, frame);
           if (v === undefined) continue;
@@ -661,9 +673,28 @@ function compileUnary(node: Node, scope: StaticScope): Code {
 
 /** Object constructors, standalone or grouping a path's results by key. */
 function compileGroup(group: { lhs: [Node, Node][]; position?: number }, scope: StaticScope): Code {
-  const pairs = group.lhs.map(([k, v]) => ({ key: compile(k, scope), value: compile(v, scope), literal: k }));
+  const pairs = group.lhs.map(([k, v]) => ({ key: compile(k, scope), value: compile(v, scope) }));
   const position = group.position;
+  // `{"a": ..., "b": ...}` on one item: literal, distinct keys group nothing, so the values can be
+  // evaluated straight away, in the order the library would (its groups object's key order).
+  const literal = group.lhs.map(([k]) => (k.type === 'string' ? String(k.value) : undefined));
+  const reserved = (k: string) => k === '_jsonata_lambda' || k === '_jsonata_function';
+  const direct =
+    literal.every((k) => k !== undefined && !reserved(k)) && new Set(literal).size === literal.length
+      ? Object.keys(Object.fromEntries(literal.map((k, i) => [k, i]))).map((k) => ({
+          key: k,
+          value: pairs[literal.indexOf(k)]!.value,
+        }))
+      : undefined;
   return (input, frame) => {
+    if (direct && !Array.isArray(input)) {
+      const result: Record<string, unknown> = Object.create(null);
+      for (const d of direct) {
+        const value = d.value(input, frame);
+        if (value !== undefined) result[d.key] = value;
+      }
+      return result;
+    }
     let items = Array.isArray(input) ? input : seqOf(input);
     if (items.length === 0) items = [undefined];
     const groups: Record<string, { data: unknown; exprIndex: number }> = Object.create(null);
@@ -825,25 +856,30 @@ function compileLambda(node: Node, scope: StaticScope): Code {
         leave(saved);
       }
     };
-    return withArity(arity, invoke);
+    const fn = withArity(arity, invoke) as ((...args: unknown[]) => unknown) & { [RAW]?: RawCall };
+    fn[RAW] = (_input, args) => invoke(args);
+    return fn;
   };
 }
 
-/** A JS function of the given arity (its `.length`, which $map and $reduce read). */
+/**
+ * A JS function of the given arity (its `.length`, which $map and $reduce read), for callers
+ * outside compiled code: results come out as plain values. Compiled code calls RAW instead.
+ */
 function withArity(arity: number, invoke: (args: ArrayLike<unknown>) => unknown): (...args: unknown[]) => unknown {
   switch (arity) {
     case 0:
-      return () => invoke([]);
+      return () => exportValue(invoke([]));
     case 1:
-      return (a) => invoke([a]);
+      return (a) => exportValue(invoke([a]));
     case 2:
-      return (a, b) => invoke([a, b]);
+      return (a, b) => exportValue(invoke([a, b]));
     case 3:
-      return (a, b, c) => invoke([a, b, c]);
+      return (a, b, c) => exportValue(invoke([a, b, c]));
     case 4:
-      return (a, b, c, d) => invoke([a, b, c, d]);
+      return (a, b, c, d) => exportValue(invoke([a, b, c, d]));
     default: {
-      const f = (...args: unknown[]) => invoke(args);
+      const f = (...args: unknown[]) => exportValue(invoke(args));
       Object.defineProperty(f, 'length', { value: arity });
       return f;
     }

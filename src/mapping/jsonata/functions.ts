@@ -2,12 +2,13 @@
 // library's functions (same argument checks, same undefined and sequence behaviour), counted
 // against the evaluation budget where they produce many items or long strings.
 import { JsonataError } from './errors.js';
-import { type Builtin, callFunction, current, produced, SIGNATURE, step } from './runtime.js';
+import { type Builtin, callFunction, current, produced, RAW, SIGNATURE, step } from './runtime.js';
 import { parseSignature } from './signature.js';
 import {
   append as appendValues,
   boolean,
   deepEqual,
+  exportValue,
   isArrayOfNumbers,
   isArrayOfStrings,
   isFunction,
@@ -15,7 +16,7 @@ import {
   isSeq,
   keysOf,
   lookup as lookupValue,
-  Seq,
+  seq,
   string as stringOf,
 } from './values.js';
 
@@ -37,9 +38,12 @@ export const UNSUPPORTED_BUILTINS = new Set([
 function def(name: string, signature: string, arity: number, impl: Fn): void {
   const validate = parseSignature(signature);
   const run = impl as (...args: unknown[]) => unknown;
+  const raw = (input: unknown, args: unknown[]) => run(...validate(args, input));
+  // Called from JS (a native helper, the engine): results as callers see them.
   const fn = function (this: unknown, ...args: unknown[]) {
-    return run(...validate(args, this));
+    return exportValue(raw(this, args));
   } as Builtin;
+  fn[RAW] = raw;
   Object.defineProperty(fn, 'length', { value: arity });
   Object.defineProperty(fn, 'name', { value: name });
   fn[SIGNATURE] = validate;
@@ -169,7 +173,7 @@ def('contains', '<s-(sf):b>', 2, (str: string | undefined, token: unknown) => {
 def('match', '<s-f<s:o>n?:a<o>>', 3, (str: string | undefined, regex: unknown, limit?: number) => {
   if (str === undefined) return undefined;
   if (limit !== undefined && limit < 0) throw new JsonataError('D3040', { value: limit, index: 3 });
-  const result = new Seq();
+  const result = seq();
   if (limit === undefined || limit > 0) {
     let count = 0;
     let m = runMatcher(regex, str);
@@ -378,7 +382,7 @@ def('exists', '<x:b>', 1, (arg: unknown) => arg !== undefined);
 // --- higher-order
 def('map', '<af>', 2, (arr: unknown[] | undefined, func: unknown) => {
   if (arr === undefined) return undefined;
-  const result = new Seq();
+  const result = seq();
   for (let i = 0; i < arr.length; i++) {
     const res = call(func, hofArgs(func, arr[i], i, arr));
     if (res !== undefined) result.push(res);
@@ -388,7 +392,7 @@ def('map', '<af>', 2, (arr: unknown[] | undefined, func: unknown) => {
 });
 def('filter', '<af>', 2, (arr: unknown[] | undefined, func: unknown) => {
   if (arr === undefined) return undefined;
-  const result = new Seq();
+  const result = seq();
   for (let i = 0; i < arr.length; i++) {
     if (boolean(call(func, hofArgs(func, arr[i], i, arr)))) result.push(arr[i]);
   }
@@ -446,7 +450,7 @@ def('sift', '<o-f?:o>', 2, (arg: Record<string, unknown>, func: unknown) => {
   return keysOf(result).length === 0 ? undefined : result;
 });
 def('each', '<o-f:a>', 2, (obj: Record<string, unknown>, func: unknown) => {
-  const result = new Seq();
+  const result = seq();
   for (const key of keysOf(obj)) {
     const val = call(func, hofArgs(func, obj[key], key, obj));
     if (val !== undefined) result.push(val);
@@ -456,8 +460,8 @@ def('each', '<o-f:a>', 2, (obj: Record<string, unknown>, func: unknown) => {
 });
 
 // --- objects and arrays
-function keys(arg: unknown): Seq {
-  const result = new Seq();
+function keys(arg: unknown): unknown[] {
+  const result = seq();
   if (Array.isArray(arg)) {
     const merged: Record<string, boolean> = Object.create(null);
     for (const item of arg) for (const key of keys(item)) merged[key as string] = true;
@@ -479,13 +483,13 @@ def('append', '<xx:a>', 2, (a: unknown, b: unknown) => {
 });
 function spread(arg: unknown): unknown {
   if (Array.isArray(arg)) {
-    let result: unknown = new Seq();
+    let result: unknown = seq();
     for (const item of arg) result = appendValues(result, spread(item));
     return result;
   }
   if (arg !== null && typeof arg === 'object' && !(arg as { _jsonata_lambda?: unknown })._jsonata_lambda) {
     if (typeof arg === 'function') return arg;
-    const result = new Seq();
+    const result = seq();
     for (const key of keysOf(arg)) {
       const obj: Record<string, unknown> = Object.create(null);
       obj[key] = (arg as Record<string, unknown>)[key];
@@ -579,7 +583,7 @@ def('shuffle', '<a:a>', 1, (arr: unknown[] | undefined) => {
 def('distinct', '<x:x>', 1, (arr: unknown) => {
   if (arr === undefined) return undefined;
   if (!Array.isArray(arr) || arr.length <= 1) return arr;
-  const results: unknown[] = isSeq(arr) ? new Seq() : [];
+  const results: unknown[] = isSeq(arr) ? seq() : [];
   for (const value of arr) {
     step(results.length + 1);
     if (!results.some((r) => deepEqual(value, r))) results.push(value);

@@ -31,7 +31,14 @@ export function leave(saved: Ctx): void {
 
 /** Built-ins carry the library's signature check; `this` of the call is the context value. */
 export const SIGNATURE: unique symbol = Symbol('signature');
-export type Builtin = ((...args: unknown[]) => unknown) & { [SIGNATURE]?: Validator; builtinName?: string };
+/** How compiled code calls its own functions: raw values (sequences kept), no export. */
+export const RAW: unique symbol = Symbol('raw');
+export type RawCall = (input: unknown, args: unknown[]) => unknown;
+export type Builtin = ((...args: unknown[]) => unknown) & {
+  [SIGNATURE]?: Validator;
+  [RAW]?: RawCall;
+  builtinName?: string;
+};
 
 /**
  * Calls a function value as the library's apply() does: built-ins get their arguments checked
@@ -39,6 +46,8 @@ export type Builtin = ((...args: unknown[]) => unknown) & { [SIGNATURE]?: Valida
  */
 export function callFunction(proc: unknown, args: unknown[], input: unknown): unknown {
   if (typeof proc === 'function') {
+    const raw = (proc as Builtin)[RAW];
+    if (raw !== undefined) return raw(input, args);
     const result = (proc as Builtin).apply(input, args);
     if (typeof result === 'object' && result !== null && typeof (result as Promise<unknown>).then === 'function') {
       throw new ExpressionError(

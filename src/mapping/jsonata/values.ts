@@ -1,52 +1,38 @@
 // JSONata's value model in the compiled evaluator: sequences (results of paths, collapsing to
 // their single item or to undefined), arrays built by `[...]` on a path (kept whole), and the
 // helpers every operator shares (numbers, truthiness, equality, $string). Sequence kinds are
-// array subclasses so that no flag is an own property: callers and JSON see plain arrays, and
-// export() turns them into plain Array instances before a result leaves the evaluator.
+// symbol-keyed flags on plain arrays (cheap to make), and exportValue() copies flagged arrays
+// into unflagged ones before a result leaves the evaluator.
 import { JsonataError } from './errors.js';
 
-/** A JSONata sequence (the library's `sequence: true` arrays). */
-export class Seq<T = unknown> extends Array<T> {
-  static override get [Symbol.species]() {
-    return Array;
-  }
-  // The jsonata library reads these flags; getters keep them off the instances.
-  get sequence(): boolean {
-    return true;
-  }
-}
-
+/** Flags of arrays the evaluator makes (the library's own-property flags, as symbols). */
+export const SEQ: unique symbol = Symbol('sequence');
 /** A sequence kept as an array even with one item (the `[]` operator). */
-export class KeepSeq<T = unknown> extends Seq<T> {
-  get keepSingleton(): boolean {
-    return true;
-  }
-}
-
-/** The input document when it is a JSON array: a sequence of one array. */
-export class OuterSeq<T = unknown> extends Seq<T> {
-  get outerWrapper(): boolean {
-    return true;
-  }
-}
-
+export const KEEP: unique symbol = Symbol('keepSingleton');
 /** An array built by an array constructor at the start or end of a path: never flattened. */
-export class ConsArray<T = unknown> extends Array<T> {
-  static override get [Symbol.species]() {
-    return Array;
-  }
-  get cons(): boolean {
-    return true;
-  }
+export const CONS: unique symbol = Symbol('cons');
+/** The input document when it is a JSON array: a sequence of one array. */
+export const OUTER: unique symbol = Symbol('outerWrapper');
+
+export type Flagged = unknown[] & { [SEQ]?: true; [KEEP]?: true; [CONS]?: true; [OUTER]?: true };
+
+/** A new, empty JSONata sequence. */
+export function seq(): Flagged {
+  const a: Flagged = [];
+  a[SEQ] = true;
+  return a;
 }
 
-export function seqOf(value: unknown): Seq {
-  const s = new Seq();
-  s.push(value);
-  return s;
+export function seqOf(value: unknown): Flagged {
+  const a: Flagged = [value];
+  a[SEQ] = true;
+  return a;
 }
 
-export const isSeq = (v: unknown): v is Seq => v instanceof Seq;
+export const isSeq = (v: unknown): v is Flagged => Array.isArray(v) && (v as Flagged)[SEQ] === true;
+export const isKeep = (v: unknown): boolean => (v as Flagged)[KEEP] === true;
+export const isCons = (v: unknown): boolean => Array.isArray(v) && (v as Flagged)[CONS] === true;
+export const isOuter = (v: unknown): boolean => Array.isArray(v) && (v as Flagged)[OUTER] === true;
 
 /** A marker for JS functions that are JSONata built-ins (their signature is checked on call). */
 export const isFunction = (v: unknown): v is (...args: unknown[]) => unknown =>
@@ -121,8 +107,12 @@ export function string(arg: unknown, prettify = false): string | undefined {
   if (arg === undefined) return undefined;
   if (typeof arg === 'string') return arg;
   if (isFunction(arg)) return '';
-  if (typeof arg === 'number' && !Number.isFinite(arg)) throw new JsonataError('D3001', { value: arg });
-  const value = arg instanceof OuterSeq ? arg[0] : arg;
+  if (typeof arg === 'number') {
+    if (!Number.isFinite(arg)) throw new JsonataError('D3001', { value: arg });
+    return String(Number.isInteger(arg) ? arg : Number(arg.toPrecision(15)));
+  }
+  if (typeof arg === 'boolean' || arg === null) return String(arg);
+  const value = isOuter(arg) ? (arg as unknown[])[0] : arg;
   return JSON.stringify(
     value,
     (_key, val) => {
@@ -142,7 +132,7 @@ export const keysOf = (arg: unknown): string[] =>
 /** $lookup and name steps: the value under `key`, over every item of an array. */
 export function lookup(input: unknown, key: string): unknown {
   if (Array.isArray(input)) {
-    const result = new Seq();
+    const result = seq();
     for (const item of input) {
       const res = lookup(item, key);
       if (res !== undefined) {
@@ -174,18 +164,19 @@ export function append(arg1: unknown, arg2: unknown): unknown {
  * A result as callers see it: sequences and constructed arrays become plain arrays, everywhere in
  * the values the evaluator built (objects it made have no prototype; input data is left alone).
  */
-export function exportValue(value: unknown, depth = 0): unknown {
+export function exportValue(value: unknown, library = false, depth = 0): unknown {
   if (typeof value !== 'object' || value === null || depth > 256) return value;
   if (Array.isArray(value)) {
-    const flagged = value instanceof Seq || value instanceof ConsArray || hasLibraryFlags(value);
+    const f = value as Flagged;
+    const flagged = f[SEQ] === true || f[CONS] === true || f[KEEP] === true || (library && hasLibraryFlags(value));
     let out: unknown[] = value;
-    if (flagged) out = Array.from(value);
+    if (flagged) out = value.slice();
     for (let i = 0; i < out.length; i++) {
       const v = out[i];
       if (typeof v === 'object' && v !== null) {
-        const e = exportValue(v, depth + 1);
+        const e = exportValue(v, library, depth + 1);
         if (e !== v) {
-          if (out === value) out = Array.from(value);
+          if (out === value) out = value.slice();
           out[i] = e;
         }
       }
@@ -197,7 +188,7 @@ export function exportValue(value: unknown, depth = 0): unknown {
   for (const key in obj) {
     const v = obj[key];
     if (typeof v === 'object' && v !== null) {
-      const e = exportValue(v, depth + 1);
+      const e = exportValue(v, library, depth + 1);
       if (e !== v) obj[key] = e;
     }
   }
