@@ -33,15 +33,25 @@ const bindings = computeBindings(mapping.tables);
 interface Case {
   name: string;
   /** One "evaluation": every expression of the case, in order. */
-  parts: { expr: Expression; input: unknown; vars?: (acc: Record<string, unknown>) => Record<string, unknown> }[];
+  parts: {
+    expr: Expression;
+    input: unknown;
+    vars?: (acc: Record<string, unknown>) => Record<string, unknown>;
+  }[];
 }
 
 const getResult = rule('get').result!;
 const listResult = rule('list').result!;
 const createBinds = [...(rule('create').bind ?? [])];
 const cases: Case[] = [
-  { name: 'compute get result', parts: [{ expr: getResult, input: { server: { server: serverDocument(2) } } }] },
-  { name: `compute list result (${SERVERS} servers)`, parts: [{ expr: listResult, input: serverList(SERVERS) }] },
+  {
+    name: 'compute get result',
+    parts: [{ expr: getResult, input: { server: { server: serverDocument(2) } } }],
+  },
+  {
+    name: `compute list result (${SERVERS} servers)`,
+    parts: [{ expr: listResult, input: serverList(SERVERS) }],
+  },
   {
     name: `compute create binds (${createBinds.length})`,
     parts: createBinds.map(([name, expr]) => ({ expr, input: createRequest(), vars: () => ({ name }) })),
@@ -75,7 +85,9 @@ function runner(kind: 'compiled' | 'jsonata', c: Case) {
       let value: unknown;
       try {
         value =
-          kind === 'jsonata' ? await library[i]!.evaluate(p.input, scope) : await p.expr.evaluate(p.input, scope, budget);
+          kind === 'jsonata'
+            ? await library[i]!.evaluate(p.input, scope)
+            : await p.expr.evaluate(p.input, scope, budget);
       } catch {
         value = undefined; // a bind that $fails on this input costs what it costs
       }
@@ -90,11 +102,18 @@ console.log(`node ${process.version}, ${SERVERS} servers, ${SECONDS}s per figure
 const rows: string[][] = [['case', 'compiled eval/s', 'jsonata eval/s', 'ratio', 'steps/eval']];
 for (const c of cases) {
   const fallbacks = c.parts.filter((p) => !p.expr.compiled).map((p) => p.expr.fallbackReason);
-  if (fallbacks.length) console.log(`note: ${c.name} has ${fallbacks.length} fallback expression(s): ${fallbacks}`);
+  if (fallbacks.length)
+    console.log(`note: ${c.name} has ${fallbacks.length} fallback expression(s): ${fallbacks}`);
   const compiled = await rate(runner('compiled', c));
   const library = await rate(runner('jsonata', c));
   const steps = await runner('compiled', c)();
-  rows.push([c.name, compiled.toFixed(0), library.toFixed(0), `${(compiled / library).toFixed(1)}×`, String(steps)]);
+  rows.push([
+    c.name,
+    compiled.toFixed(0),
+    library.toFixed(0),
+    `${(compiled / library).toFixed(1)}×`,
+    String(steps),
+  ]);
 }
 const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
 for (const r of rows) console.log(r.map((cell, i) => cell.padEnd(widths[i]!)).join('  '));

@@ -14,7 +14,10 @@ const isExpression = (v: object): v is Expression =>
   typeof (v as Expression).source === 'string' && typeof (v as Expression).evaluate === 'function';
 
 const isPosition = (v: unknown): v is Position =>
-  typeof v === 'object' && v !== null && typeof (v as Position).file === 'string' && typeof (v as Position).line === 'number';
+  typeof v === 'object' &&
+  v !== null &&
+  typeof (v as Position).file === 'string' &&
+  typeof (v as Position).line === 'number';
 
 export function ruleExpressions(root: unknown): FoundExpression[] {
   const found: FoundExpression[] = [];

@@ -104,9 +104,13 @@ describe('expressions', () => {
     expect(await failureOf(() => spin.evaluate({}, { x: 40 }))).toBeInstanceOf(ExpressionError);
     expect(await spin.evaluate({}, { x: 10 })).toBe(55);
     const tight = new Budget({ ...DEFAULT_EXPRESSION_LIMITS, maxSteps: 1000 });
-    expect(((await failureOf(() => spin.evaluate({}, { x: 15 }, tight))) as ExpressionError).code).toBe('steps');
+    expect(((await failureOf(() => spin.evaluate({}, { x: 15 }, tight))) as ExpressionError).code).toBe(
+      'steps',
+    );
     const shallow = new Budget({ ...DEFAULT_EXPRESSION_LIMITS, maxDepth: 10 });
-    expect(((await failureOf(() => spin.evaluate({}, { x: 30 }, shallow))) as ExpressionError).code).toBe('depth');
+    expect(((await failureOf(() => spin.evaluate({}, { x: 30 }, shallow))) as ExpressionError).code).toBe(
+      'depth',
+    );
   });
 });
 

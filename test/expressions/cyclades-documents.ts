@@ -96,7 +96,10 @@ export function helperStubs(templates: MixinDoc[] = templateDocuments()): Record
   return {
     fail: (status: unknown, message: unknown) => {
       const n = Number(status);
-      throw new StubFailure(Number.isInteger(n) && n >= 400 && n < 600 ? n : 502, String(message ?? 'failed'));
+      throw new StubFailure(
+        Number.isInteger(n) && n >= 400 && n < 600 ? n : 502,
+        String(message ?? 'failed'),
+      );
     },
     templates: (dependsOn: unknown) =>
       typeof dependsOn === 'string' ? templates.filter((t) => t.depends.includes(dependsOn)) : [],
@@ -120,7 +123,11 @@ export function helperStubs(templates: MixinDoc[] = templateDocuments()): Record
 }
 
 /** A server as the simulator's GET /servers/detail shows it (the fields rules read, and the rest). */
-export function serverDocument(i: number, flavorCount = 96, imageIds = imageDocuments().map((x) => x.id)): unknown {
+export function serverDocument(
+  i: number,
+  flavorCount = 96,
+  imageIds = imageDocuments().map((x) => x.id),
+): unknown {
   const id = 1000 + i;
   const attachments = [
     {
@@ -210,7 +217,11 @@ export function createRequest(): Record<string, unknown> {
         },
       ],
       links: [
-        { target: '/network/1', kind: 'http://schemas.ogf.org/occi/infrastructure#networkinterface', attributes: {} },
+        {
+          target: '/network/1',
+          kind: 'http://schemas.ogf.org/occi/infrastructure#networkinterface',
+          attributes: {},
+        },
         { target: '/storage/77', attributes: {} },
       ],
     },

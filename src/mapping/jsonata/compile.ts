@@ -68,6 +68,8 @@ export class Frame {
   constructor(
     readonly slots: unknown[],
     readonly parent: Frame | null,
+    /** In a lambda's frame: the context of the call (the library's trampoline hands it to tail calls). */
+    readonly callerInput?: unknown,
   ) {}
 }
 
@@ -83,6 +85,7 @@ interface StaticScope {
   parent: StaticScope | null;
   /** Whether a runtime frame exists for it: always for the root and lambdas, for blocks that bind. */
   frame: boolean;
+  lambda?: boolean;
 }
 
 export interface CompiledProgram {
@@ -133,7 +136,12 @@ function bindsIn(nodes: Node[], out: Set<string>): void {
   for (const n of nodes) visit(n);
 }
 
-function scopeFor(nodes: Node[], params: Set<string>, parent: StaticScope | null, frame: boolean): StaticScope {
+function scopeFor(
+  nodes: Node[],
+  params: Set<string>,
+  parent: StaticScope | null,
+  frame: boolean,
+): StaticScope {
   const names = new Set(params);
   bindsIn(nodes, names);
   const slots = new Map<string, number>();
@@ -213,7 +221,13 @@ function normalize(result: unknown, keepArray: boolean): unknown {
 
 /** A node as the library's evaluate(): its value, then predicates, grouping, and sequence collapse. */
 function compile(node: Node, scope: StaticScope): Code {
-  if (node.tuple || node.focus !== undefined || node.index !== undefined || node.ancestor || node.seekingParent) {
+  if (
+    node.tuple ||
+    node.focus !== undefined ||
+    node.index !== undefined ||
+    node.ancestor ||
+    node.seekingParent
+  ) {
     throw new Unsupported('context or position bindings (@, #) or the parent operator (%)');
   }
   const core = compileCore(node, scope);
@@ -465,7 +479,10 @@ function descendants(input: unknown): unknown {
 }
 
 function compileSort(node: Node, scope: StaticScope): SeqCode {
-  const terms = node.terms!.map((t) => ({ descending: t.descending === true, code: compile(t.expression, scope) }));
+  const terms = node.terms!.map((t) => ({
+    descending: t.descending === true,
+    code: compile(t.expression, scope),
+  }));
   const position = node.position;
   return (input, frame) => {
     const swap = (a: unknown, b: unknown) => {
@@ -563,7 +580,9 @@ function compileBinary(node: Node, scope: StaticScope): Code {
       return (input, frame) => {
         const l = lhs(input, frame);
         const r = rhs(input, frame);
-        const s = (l === undefined ? '' : withAt(() => stringOf(l)!, at)) + (r === undefined ? '' : withAt(() => stringOf(r)!, at));
+        const s =
+          (l === undefined ? '' : withAt(() => stringOf(l)!, at)) +
+          (r === undefined ? '' : withAt(() => stringOf(r)!, at));
         current.budget.output(s.length);
         return s;
       };
@@ -701,7 +720,8 @@ function compileGroup(group: { lhs: [Node, Node][]; position?: number }, scope: 
     for (const item of items) {
       for (let pairIndex = 0; pairIndex < pairs.length; pairIndex++) {
         const key = pairs[pairIndex]!.key(item, frame);
-        if (typeof key !== 'string' && key !== undefined) throw new JsonataError('T1003', { position, value: key });
+        if (typeof key !== 'string' && key !== undefined)
+          throw new JsonataError('T1003', { position, value: key });
         if (key === undefined) continue;
         if (key === '_jsonata_lambda' || key === '_jsonata_function') {
           throw new JsonataError('D1013', { position, value: key });
@@ -800,7 +820,7 @@ function compileRegex(node: Node): Code {
 
 // ---------------------------------------------------------------- functions
 
-function compileCall(node: Node, scope: StaticScope, applyTo?: Code): Code {
+function compileCall(node: Node, scope: StaticScope, applyTo?: Code, tailHops?: number): Code {
   const procedure = node.procedure!;
   const procName = procedure.type === 'path' ? String(procedure.steps![0]!.value) : String(procedure.value);
   if (procedure.type === 'variable') {
@@ -825,7 +845,7 @@ function compileCall(node: Node, scope: StaticScope, applyTo?: Code): Code {
     }
     for (const a of args) values.push(a(input, frame));
     try {
-      return callFunction(fn, values, input);
+      return callFunction(fn, values, tailHops === undefined ? input : frameAt(frame, tailHops).callerInput);
     } catch (e) {
       if (e instanceof JsonataError) throw e.at(position, procName);
       throw e;
@@ -834,30 +854,42 @@ function compileCall(node: Node, scope: StaticScope, applyTo?: Code): Code {
 }
 
 function compileLambda(node: Node, scope: StaticScope): Code {
+  // The library turns a call in tail position into a thunk lambda that its trampoline runs at
+  // once: here it is just the call (no tail-call elimination: such calls count towards maxDepth).
+  if (node.thunk) {
+    let hops = 0;
+    let s: StaticScope | null = scope;
+    while (s && !s.lambda) {
+      if (s.frame) hops++;
+      s = s.parent;
+    }
+    return compileCall(node.body!, scope, undefined, hops);
+  }
   if (node.signature !== undefined) throw new Unsupported('lambda signatures');
   const params = (node.arguments ?? []).map((a) => String(a.value));
   if (new Set(params).size !== params.length) throw new Unsupported('repeated lambda parameters');
   const inner = scopeFor([node.body!], new Set(params), scope, true);
+  inner.lambda = true;
   const body = compile(node.body!, inner);
   const size = inner.slots.size;
   const arity = params.length;
   return (input, frame) => {
     const ctx = current;
-    const invoke = (args: ArrayLike<unknown>) => {
+    const invoke = (args: ArrayLike<unknown>, callerInput?: unknown) => {
       const saved = enter(ctx);
       const budget = ctx.budget;
       budget.enter();
       try {
         const slots = new Array(size);
         for (let i = 0; i < size; i++) slots[i] = i < arity ? args[i] : UNSET;
-        return body(input, new Frame(slots, frame));
+        return body(input, new Frame(slots, frame, callerInput));
       } finally {
         budget.exit();
         leave(saved);
       }
     };
     const fn = withArity(arity, invoke) as ((...args: unknown[]) => unknown) & { [RAW]?: RawCall };
-    fn[RAW] = (_input, args) => invoke(args);
+    fn[RAW] = (callerInput, args) => invoke(args, callerInput);
     return fn;
   };
 }
@@ -866,7 +898,10 @@ function compileLambda(node: Node, scope: StaticScope): Code {
  * A JS function of the given arity (its `.length`, which $map and $reduce read), for callers
  * outside compiled code: results come out as plain values. Compiled code calls RAW instead.
  */
-function withArity(arity: number, invoke: (args: ArrayLike<unknown>) => unknown): (...args: unknown[]) => unknown {
+function withArity(
+  arity: number,
+  invoke: (args: ArrayLike<unknown>) => unknown,
+): (...args: unknown[]) => unknown {
   switch (arity) {
     case 0:
       return () => exportValue(invoke([]));
@@ -902,4 +937,3 @@ function compileApply(node: Node, scope: StaticScope): Code {
     return callFunction(func, [l], null);
   };
 }
-

@@ -23,10 +23,12 @@ const MESSAGES: Record<string, string> = {
   D1002: 'Cannot negate a non-numeric value: {{value}}',
   T1003: 'Key in object structure must evaluate to a string; got: {{value}}',
   D1004: 'Regular expression matches zero length string',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a JSONata message template, not JS
   T1005: 'Attempted to invoke a non-function. Did you mean ${{{token}}}?',
   T1006: 'Attempted to invoke a non-function',
   D1009: 'Multiple key definitions evaluate to same key: {{value}}',
-  T1010: 'The matcher function argument passed to function {{token}} does not return the correct object structure',
+  T1010:
+    'The matcher function argument passed to function {{token}} does not return the correct object structure',
   D1013: 'Object property names starting with _jsonata_ are reserved for internal use: {{value}}',
   T2001: 'The left side of the {{token}} operator must evaluate to a number',
   T2002: 'The right side of the {{token}} operator must evaluate to a number',
@@ -35,7 +37,8 @@ const MESSAGES: Record<string, string> = {
   T2006: 'The right side of the function application operator ~> must be a function',
   T2007: 'Type mismatch when comparing values {{value}} and {{value2}} in order-by clause',
   T2008: 'The expressions within an order-by clause must evaluate to numeric or string values',
-  T2009: 'The values {{value}} and {{value2}} either side of operator {{token}} must be of the same data type',
+  T2009:
+    'The values {{value}} and {{value2}} either side of operator {{token}} must be of the same data type',
   T2010: 'The expressions either side of operator {{token}} must evaluate to numeric or string values',
   D2014:
     'The size of the sequence allocated by the range operator (..) must not exceed 1e7.  Attempted to allocate {{value}}.',
@@ -55,6 +58,7 @@ const MESSAGES: Record<string, string> = {
   D3137: '{{{message}}}',
   D3138: 'The $single() function expected exactly 1 matching result.  Instead it matched more.',
   D3139: 'The $single() function expected exactly 1 matching result.  Instead it matched 0.',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a JSONata message template, not JS
   D3140: 'Malformed URL passed to ${{{functionName}}}(): {{value}}',
   D3141: '{{{message}}}',
 };

@@ -1,7 +1,7 @@
 // Expressions the compiler does not cover run on the jsonata library, asynchronously, under the
 // same Budget: its evaluate hooks count a step per node (plus the items of each array a node
 // returns), the function calls in progress, and the size of what each node returns.
-import jsonata from 'jsonata';
+import type jsonata from 'jsonata';
 import type { Budget } from './budget.js';
 import type { Scope } from './scope.js';
 import { MISSING } from './scope.js';

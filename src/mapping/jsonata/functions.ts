@@ -336,7 +336,8 @@ def('number', '<(nsb)-:n>', 1, (arg: unknown) => {
   ) {
     return Number.parseFloat(arg);
   }
-  if (typeof arg === 'string' && /^(0[xX][0-9A-Fa-f]+)|(0[oO][0-7]+)|(0[bB][0-1]+)$/.test(arg)) return Number(arg);
+  if (typeof arg === 'string' && /^(0[xX][0-9A-Fa-f]+)|(0[oO][0-7]+)|(0[bB][0-1]+)$/.test(arg))
+    return Number(arg);
   if (arg === true) return 1;
   if (arg === false) return 0;
   throw new JsonataError('D3030', { value: arg, index: 1 });
@@ -467,7 +468,8 @@ function keys(arg: unknown): unknown[] {
     for (const item of arg) for (const key of keys(item)) merged[key as string] = true;
     return keys(merged);
   }
-  if (arg !== null && typeof arg === 'object' && !isFunction(arg)) for (const key of Object.keys(arg)) result.push(key);
+  if (arg !== null && typeof arg === 'object' && !isFunction(arg))
+    for (const key of Object.keys(arg)) result.push(key);
   return result;
 }
 def('keys', '<x-:a<s>>', 1, (arg: unknown) => {
@@ -604,7 +606,9 @@ function instant(): number {
 const iso = (ms: number) => new Date(ms).toISOString();
 def('millis', '<:n>', 0, () => instant());
 def('now', '<s?s?:s>', 2, () => iso(instant()));
-def('fromMillis', '<n-s?s?:s>', 3, (millis: number | undefined) => (millis === undefined ? undefined : iso(millis)));
+def('fromMillis', '<n-s?s?:s>', 3, (millis: number | undefined) =>
+  millis === undefined ? undefined : iso(millis),
+);
 
 /** Built-ins the compiler implements only without their optional picture/timezone arguments. */
 export const MAX_ARGUMENTS = new Map([

@@ -49,7 +49,11 @@ export function callFunction(proc: unknown, args: unknown[], input: unknown): un
     const raw = (proc as Builtin)[RAW];
     if (raw !== undefined) return raw(input, args);
     const result = (proc as Builtin).apply(input, args);
-    if (typeof result === 'object' && result !== null && typeof (result as Promise<unknown>).then === 'function') {
+    if (
+      typeof result === 'object' &&
+      result !== null &&
+      typeof (result as Promise<unknown>).then === 'function'
+    ) {
       throw new ExpressionError(
         'a function returned a Promise: only synchronous functions can be called by compiled expressions',
         'async',

@@ -95,7 +95,8 @@ export function deepEqual(lhs: unknown, rhs: unknown): boolean {
     rkeys.sort();
     for (let i = 0; i < lkeys.length; i++) if (lkeys[i] !== rkeys[i]) return false;
     for (const key of lkeys) {
-      if (!deepEqual((lhs as Record<string, unknown>)[key], (rhs as Record<string, unknown>)[key])) return false;
+      if (!deepEqual((lhs as Record<string, unknown>)[key], (rhs as Record<string, unknown>)[key]))
+        return false;
     }
     return true;
   }
@@ -168,7 +169,8 @@ export function exportValue(value: unknown, library = false, depth = 0): unknown
   if (typeof value !== 'object' || value === null || depth > 256) return value;
   if (Array.isArray(value)) {
     const f = value as Flagged;
-    const flagged = f[SEQ] === true || f[CONS] === true || f[KEEP] === true || (library && hasLibraryFlags(value));
+    const flagged =
+      f[SEQ] === true || f[CONS] === true || f[KEEP] === true || (library && hasLibraryFlags(value));
     let out: unknown[] = value;
     if (flagged) out = value.slice();
     for (let i = 0; i < out.length; i++) {
