@@ -480,7 +480,7 @@ describe('a new kind declared only in YAML', () => {
     expect(Date.now() - started).toBeLessThan(2000);
     expect(res.status).toBe(502);
     expect(errorText(res)).toMatch(new RegExp(`dns\\.yaml:${stepLine('spin')}\\b`));
-    expect(errorText(res)).toContain('longer than');
+    expect(errorText(res)).toContain('evaluation steps (maxSteps)');
     expect(dnsCalls()).toEqual([]);
   });
 
