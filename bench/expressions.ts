@@ -4,7 +4,7 @@
 // Run: npx tsx bench/expressions.ts [--servers 1000] [--seconds 1]
 import jsonata from 'jsonata';
 import { loadRules } from '../src/mapping/load-rules.js';
-import { Budget, type Expression } from '../src/mapping/expressions.js';
+import { Budget, type Expression, libraryExpression } from '../src/mapping/expressions.js';
 import {
   computeBindings,
   createRequest,
@@ -73,8 +73,9 @@ async function rate(f: () => unknown): Promise<number> {
 }
 
 /** Evaluates a case's parts in order, each bind's value available to the next (as the engine does). */
-function runner(kind: 'compiled' | 'jsonata', c: Case) {
+function runner(kind: 'compiled' | 'jsonata' | 'fallback', c: Case) {
   const library = c.parts.map((p) => jsonata(p.expr.source));
+  const fallback = c.parts.map((p) => libraryExpression(p.expr.source));
   return async () => {
     const vars: Record<string, unknown> = {};
     let budget: Budget | undefined;
@@ -87,7 +88,7 @@ function runner(kind: 'compiled' | 'jsonata', c: Case) {
         value =
           kind === 'jsonata'
             ? await library[i]!.evaluate(p.input, scope)
-            : await p.expr.evaluate(p.input, scope, budget);
+            : await (kind === 'fallback' ? fallback[i]! : p.expr).evaluate(p.input, scope, budget);
       } catch {
         value = undefined; // a bind that $fails on this input costs what it costs
       }
@@ -99,19 +100,23 @@ function runner(kind: 'compiled' | 'jsonata', c: Case) {
 }
 
 console.log(`node ${process.version}, ${SERVERS} servers, ${SECONDS}s per figure\n`);
-const rows: string[][] = [['case', 'compiled eval/s', 'jsonata eval/s', 'ratio', 'steps/eval']];
+const rows: string[][] = [
+  ['case', 'compiled eval/s', 'jsonata eval/s', 'ratio', 'fallback eval/s', 'steps/eval'],
+];
 for (const c of cases) {
   const fallbacks = c.parts.filter((p) => !p.expr.compiled).map((p) => p.expr.fallbackReason);
   if (fallbacks.length)
     console.log(`note: ${c.name} has ${fallbacks.length} fallback expression(s): ${fallbacks}`);
   const compiled = await rate(runner('compiled', c));
   const library = await rate(runner('jsonata', c));
+  const fallback = await rate(runner('fallback', c));
   const steps = await runner('compiled', c)();
   rows.push([
     c.name,
     compiled.toFixed(0),
     library.toFixed(0),
     `${(compiled / library).toFixed(1)}×`,
+    fallback.toFixed(0),
     String(steps),
   ]);
 }
