@@ -99,8 +99,9 @@ function build(source: string, forceLibrary: boolean): Expression {
     if (forceLibrary) throw new Unsupported('run by the jsonata library on request');
     program = compileProgram(ast as Node);
   } catch (e) {
-    if (!(e instanceof Unsupported)) throw e;
-    fallbackReason = e.message;
+    // Unsupported: outside the compiled subset. Anything else would be a compiler bug: the
+    // library still runs the expression, and `check` shows the reason.
+    fallbackReason = e instanceof Unsupported ? e.message : `compiler error: ${(e as Error).message}`;
   }
   if (program) {
     const run = program;

@@ -6,7 +6,12 @@ import { ExpressionError } from './errors.js';
 export interface ExpressionLimits {
   /** Evaluation steps: one per expression node evaluated, plus one per item a node produces. */
   maxSteps: number;
-  /** Nesting of function calls in progress (recursion included). */
+  /**
+   * Nesting of function calls in progress (recursion included). Compiled code counts every
+   * lambda call, tail calls included (it does not eliminate them); on the jsonata fallback it is
+   * the function-call nodes in progress, which also counts calls running side by side in the
+   * library's concurrently evaluated object and array constructors.
+   */
   maxDepth: number;
   /** Largest value one node may build: items of a sequence or array, keys of an object, characters of a string. */
   maxOutput: number;
