@@ -5,6 +5,7 @@
 // bindings, lambdas and function calls. Constructs outside the supported subset throw
 // Unsupported at compile time, and the expression is then run by the jsonata library instead.
 import { JsonataError } from './errors.js';
+import { arithmetic, compare, descendants, range, wildcard, withAt } from './operators.js';
 import { BUILTINS, MAX_ARGUMENTS, mergeSort, UNSUPPORTED_BUILTINS } from './functions.js';
 import { callFunction, current, enter, leave, RAW, type RawCall } from './runtime.js';
 import { MISSING } from './scope.js';
@@ -441,43 +442,6 @@ function compileFilter(predicate: Node, scope: StaticScope): Code {
   };
 }
 
-function wildcard(input: unknown): unknown {
-  let results: unknown[] = seq();
-  let value = input;
-  if (isOuter(value) && (value as unknown[]).length > 0) value = (value as unknown[])[0];
-  if (value !== null && typeof value === 'object' && !isFunction(value)) {
-    for (const key of Object.keys(value)) {
-      const v = (value as Record<string, unknown>)[key];
-      if (Array.isArray(v)) results = append(results, flatten(v)) as unknown[];
-      else results.push(v);
-    }
-  }
-  current.budget.step(results.length);
-  return results;
-}
-
-function flatten(arg: unknown, out: unknown[] = []): unknown[] {
-  if (Array.isArray(arg)) for (const item of arg) flatten(item, out);
-  else out.push(arg);
-  return out;
-}
-
-function descendants(input: unknown): unknown {
-  if (input === undefined) return undefined;
-  const results = seq();
-  const recurse = (v: unknown) => {
-    if (!Array.isArray(v)) results.push(v);
-    if (Array.isArray(v)) for (const m of v) recurse(m);
-    else if (v !== null && typeof v === 'object' && !isFunction(v)) {
-      for (const key of Object.keys(v)) recurse((v as Record<string, unknown>)[key]);
-    }
-  };
-  recurse(input);
-  current.budget.step(results.length);
-  current.budget.output(results.length);
-  return results.length === 1 ? results[0] : results;
-}
-
 function compileSort(node: Node, scope: StaticScope): SeqCode {
   const terms = node.terms!.map((t) => ({
     descending: t.descending === true,
@@ -536,27 +500,7 @@ function compileBinary(node: Node, scope: StaticScope): Code {
     case '*':
     case '/':
     case '%':
-      return (input, frame) => {
-        const l = lhs(input, frame);
-        const r = rhs(input, frame);
-        if (l !== undefined && !isNumericAt(l, at)) throw new JsonataError('T2001', { ...at, value: l });
-        if (r !== undefined && !isNumericAt(r, at)) throw new JsonataError('T2002', { ...at, value: r });
-        if (l === undefined || r === undefined) return undefined;
-        const a = l as number;
-        const b = r as number;
-        switch (op) {
-          case '+':
-            return a + b;
-          case '-':
-            return a - b;
-          case '*':
-            return a * b;
-          case '/':
-            return a / b;
-          default:
-            return a % b;
-        }
-      };
+      return (input, frame) => arithmetic(op, lhs(input, frame), rhs(input, frame), at);
     case '=':
       return (input, frame) => {
         const l = lhs(input, frame);
@@ -600,58 +544,6 @@ function compileBinary(node: Node, scope: StaticScope): Code {
     default:
       throw new Unsupported(`the ${op} operator`);
   }
-}
-
-function withAt<T>(f: () => T, at: { position?: number; token: string }): T {
-  try {
-    return f();
-  } catch (e) {
-    if (e instanceof JsonataError) throw e.at(at.position, at.token);
-    throw e;
-  }
-}
-
-const isNumericAt = (v: unknown, at: { position?: number; token: string }) => withAt(() => isNumeric(v), at);
-
-function compare(l: unknown, r: unknown, op: string, at: { position?: number; token: string }): unknown {
-  const ltype = typeof l;
-  const rtype = typeof r;
-  const lok = ltype === 'undefined' || ltype === 'string' || ltype === 'number';
-  const rok = rtype === 'undefined' || rtype === 'string' || rtype === 'number';
-  if (!lok || !rok) {
-    throw new JsonataError('T2010', { ...at, value: !(ltype === 'string' || ltype === 'number') ? l : r });
-  }
-  if (ltype === 'undefined' || rtype === 'undefined') return undefined;
-  if (ltype !== rtype) throw new JsonataError('T2009', { ...at, value: l, value2: r });
-  const a = l as number;
-  const b = r as number;
-  switch (op) {
-    case '<':
-      return a < b;
-    case '<=':
-      return a <= b;
-    case '>':
-      return a > b;
-    default:
-      return a >= b;
-  }
-}
-
-function range(l: unknown, r: unknown, at: { position?: number; token: string }): unknown {
-  if (l !== undefined && !Number.isInteger(l)) throw new JsonataError('T2003', { ...at, value: l });
-  if (r !== undefined && !Number.isInteger(r)) throw new JsonataError('T2004', { ...at, value: r });
-  if (l === undefined || r === undefined) return undefined;
-  const from = l as number;
-  const to = r as number;
-  if (from > to) return undefined;
-  const size = to - from + 1;
-  if (size > 1e7) throw new JsonataError('D2014', { ...at, value: size });
-  const b = current.budget;
-  b.output(size);
-  b.step(size);
-  const result = seq();
-  for (let v = from; v <= to; v++) result.push(v);
-  return result;
 }
 
 function compileUnary(node: Node, scope: StaticScope): Code {

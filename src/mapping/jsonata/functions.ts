@@ -2,7 +2,7 @@
 // library's functions (same argument checks, same undefined and sequence behaviour), counted
 // against the evaluation budget where they produce many items or long strings.
 import { JsonataError } from './errors.js';
-import { type Builtin, callFunction, current, produced, RAW, SIGNATURE, step } from './runtime.js';
+import { type Builtin, callFunction, current, produced, RAW, step } from './runtime.js';
 import { parseSignature } from './signature.js';
 import {
   append as appendValues,
@@ -46,8 +46,6 @@ function def(name: string, signature: string, arity: number, impl: Fn): void {
   fn[RAW] = raw;
   Object.defineProperty(fn, 'length', { value: arity });
   Object.defineProperty(fn, 'name', { value: name });
-  fn[SIGNATURE] = validate;
-  fn.builtinName = name;
   BUILTINS.set(name, fn);
 }
 
@@ -490,7 +488,6 @@ function spread(arg: unknown): unknown {
     return result;
   }
   if (arg !== null && typeof arg === 'object' && !(arg as { _jsonata_lambda?: unknown })._jsonata_lambda) {
-    if (typeof arg === 'function') return arg;
     const result = seq();
     for (const key of keysOf(arg)) {
       const obj: Record<string, unknown> = Object.create(null);

@@ -6,7 +6,6 @@ import { OcciError } from '../../occi/errors.js';
 import { Budget } from './budget.js';
 import { ExpressionError, JsonataError } from './errors.js';
 import type { Scope } from './scope.js';
-import type { Validator } from './signature.js';
 
 export interface Ctx {
   budget: Budget;
@@ -29,20 +28,16 @@ export function leave(saved: Ctx): void {
   current = saved;
 }
 
-/** Built-ins carry the library's signature check; `this` of the call is the context value. */
-export const SIGNATURE: unique symbol = Symbol('signature');
 /** How compiled code calls its own functions: raw values (sequences kept), no export. */
 export const RAW: unique symbol = Symbol('raw');
 export type RawCall = (input: unknown, args: unknown[]) => unknown;
-export type Builtin = ((...args: unknown[]) => unknown) & {
-  [SIGNATURE]?: Validator;
-  [RAW]?: RawCall;
-  builtinName?: string;
-};
+/** A function value: built-ins and compiled lambdas carry RAW. */
+export type Builtin = ((...args: unknown[]) => unknown) & { [RAW]?: RawCall };
 
 /**
  * Calls a function value as the library's apply() does: built-ins get their arguments checked
- * (and the context filled in), lambdas and native JS functions are called with `this` = input.
+ * against their signature (and the context filled in), lambdas and native JS functions are
+ * called with `this` = input.
  */
 export function callFunction(proc: unknown, args: unknown[], input: unknown): unknown {
   if (typeof proc === 'function') {

@@ -51,13 +51,6 @@ export class Scope {
     }
     return MISSING;
   }
-
-  /** Every name bound in the chain, innermost first. */
-  names(): string[] {
-    const out = new Set<string>();
-    for (let s: Scope | undefined = this; s; s = s.parent) for (const k in s.values) out.add(k);
-    return [...out];
-  }
 }
 
 function force(name: string, lazy: Lazy): unknown {

@@ -30,7 +30,6 @@ export function seqOf(value: unknown): Flagged {
 }
 
 export const isSeq = (v: unknown): v is Flagged => Array.isArray(v) && (v as Flagged)[SEQ] === true;
-export const isKeep = (v: unknown): boolean => (v as Flagged)[KEEP] === true;
 export const isCons = (v: unknown): boolean => Array.isArray(v) && (v as Flagged)[CONS] === true;
 export const isOuter = (v: unknown): boolean => Array.isArray(v) && (v as Flagged)[OUTER] === true;
 
