@@ -1,124 +1,31 @@
-// JSONata expressions of the rule files: compiled once at load, checked for forbidden functions,
-// and evaluated under a budget that counts work (evaluation steps, depth), never time, so that a
-// busy machine and an idle one give the same answer. (Interim: evaluated by the jsonata library;
-// a compiler to synchronous closures replaces it.)
+// JSONata expressions of the rule files: parsed once at load, checked for forbidden functions,
+// and compiled into synchronous closures (src/mapping/jsonata/compile.ts); an expression the
+// compiler does not cover runs on the jsonata library instead (`compiled: false`, with the
+// reason). Both are held to the same deterministic Budget: steps, depth and output size.
 import jsonata from 'jsonata';
-import { OcciError } from '../occi/errors.js';
+import { Budget } from './jsonata/budget.js';
+import { compileProgram, type Node, Unsupported } from './jsonata/compile.js';
+import { ExpressionError } from './jsonata/errors.js';
+import { fallbackFor } from './jsonata/fallback.js';
+import { enter, isPassThrough, leave } from './jsonata/runtime.js';
+import { Scope } from './jsonata/scope.js';
+import { exportValue } from './jsonata/values.js';
 
-export interface ExpressionLimits {
-  /** Evaluation steps one request may spend on expressions. */
-  maxSteps: number;
-  /** Deepest nesting of evaluation (recursion included). */
-  maxDepth: number;
-  /** Largest sequence or string an evaluation may build. */
-  maxOutput: number;
-}
-
-export const DEFAULT_EXPRESSION_LIMITS: ExpressionLimits = {
-  maxSteps: 20_000_000,
-  maxDepth: 200,
-  maxOutput: 1_000_000,
-};
-
-/** The work one request may still spend on expressions. */
-export class Budget {
-  used = 0;
-  depth = 0;
-  constructor(readonly limits: ExpressionLimits = DEFAULT_EXPRESSION_LIMITS) {}
-  step(): void {
-    if (++this.used > this.limits.maxSteps)
-      throw new ExpressionError(
-        `expressions used more than ${this.limits.maxSteps} evaluation steps`,
-        'steps',
-      );
-  }
-  enter(): void {
-    if (++this.depth > this.limits.maxDepth)
-      throw new ExpressionError(`expression nested deeper than ${this.limits.maxDepth} levels`, 'depth');
-  }
-  exit(): void {
-    this.depth--;
-  }
-}
-
-/** Where names ($x) resolve: a chain of frames. Values may be plain data or JS functions. */
-export class Scope {
-  private readonly values: Map<string, unknown>;
-  private thunks?: Map<string, () => unknown>;
-  constructor(
-    values: Record<string, unknown> = {},
-    readonly parent?: Scope,
-  ) {
-    this.values = new Map(Object.entries(values));
-  }
-  lookup(name: string): unknown {
-    for (let s: Scope | undefined = this; s; s = s.parent) {
-      if (s.values.has(name)) return s.values.get(name);
-      const thunk = s.thunks?.get(name);
-      if (thunk) {
-        s.thunks!.delete(name);
-        const value = thunk();
-        s.values.set(name, value);
-        return value;
-      }
-    }
-    return undefined;
-  }
-  has(name: string): boolean {
-    for (let s: Scope | undefined = this; s; s = s.parent)
-      if (s.values.has(name) || s.thunks?.has(name)) return true;
-    return false;
-  }
-  child(values: Record<string, unknown> = {}): Scope {
-    return new Scope(values, this);
-  }
-  set(name: string, value: unknown): void {
-    this.values.set(name, value);
-  }
-  /** A lazily computed binding: the thunk runs once, on first lookup. */
-  define(name: string, thunk: () => unknown): void {
-    this.thunks ??= new Map();
-    this.thunks.set(name, thunk);
-  }
-  /** Every name visible here, innermost first (for the library fallback). */
-  flatten(): Record<string, unknown> {
-    const chain: Scope[] = [];
-    for (let s: Scope | undefined = this; s; s = s.parent) chain.unshift(s);
-    const out: Record<string, unknown> = {};
-    for (const s of chain) {
-      for (const name of s.thunks?.keys() ?? []) out[name] = s.lookup(name);
-      for (const [k, v] of s.values) out[k] = v;
-    }
-    return out;
-  }
-}
+export { Budget, DEFAULT_EXPRESSION_LIMITS, type ExpressionLimits } from './jsonata/budget.js';
+export { ExpressionError, NotKnownYet } from './jsonata/errors.js';
+export { BUILTINS } from './jsonata/functions.js';
+export { Scope } from './jsonata/scope.js';
 
 /** Functions that would let a rule run code it builds at run time. */
 const FORBIDDEN = new Set(['eval']);
 
-/**
- * Thrown by a function whose value is not known yet (when a request is planned without sending:
- * the template lists come from the backend). The expression's value is then "not known".
- */
-export class NotKnownYet extends Error {}
-
-export class ExpressionError extends Error {
-  constructor(
-    message: string,
-    readonly code: string,
-    readonly position?: number,
-  ) {
-    super(message);
-  }
-}
-
 export interface Expression {
   readonly source: string;
-  /** `$names` read but defined nowhere in the expression (not calls): they must come from the scope. */
+  /** Variables the expression reads without defining them (`$x`, not calls `$f(...)`): they must come from bindings. */
   readonly freeVariables: readonly string[];
-  /** `$names` called as functions. */
+  /** `$names` the expression calls without defining them: helpers, shared functions and built-ins. */
   readonly calledFunctions: readonly string[];
-  /** False: evaluated by the jsonata library (slower; `check` lists these). */
+  /** False when the expression runs on the jsonata library (see fallbackReason). */
   readonly compiled: boolean;
   readonly fallbackReason?: string;
   /** Synchronous when compiled; a Promise only on the jsonata fallback. */
@@ -145,22 +52,39 @@ function findForbidden(node: unknown): AstNode | undefined {
   return undefined;
 }
 
-const ENTRY = Symbol.for('jsonata.__evaluate_entry');
-const EXIT = Symbol.for('jsonata.__evaluate_exit');
-const BUDGET = '__budget';
+/** Library errors are plain objects with a code; everything but OCCI errors and ours becomes an ExpressionError. */
+function toExpressionError(e: unknown): unknown {
+  if (isPassThrough(e)) return e;
+  if (e instanceof RangeError && /call stack/i.test(e.message)) {
+    return new ExpressionError('expression recursed too deeply (JavaScript stack exhausted)', 'depth');
+  }
+  const err = e as { message?: string; code?: string; position?: number };
+  return new ExpressionError(err?.message ?? String(e), err?.code ?? 'evaluation', err?.position);
+}
 
-type Env = { lookup(name: string): unknown };
+const asScope = (scope: Scope | Record<string, unknown> | undefined): Scope =>
+  scope instanceof Scope ? scope : new Scope(scope);
 
 /** Compiles an expression; throws ExpressionError (with the offset in the source) when it is invalid. */
 export function compileExpression(source: string): Expression {
-  let compiled: ReturnType<typeof jsonata>;
+  return build(source, false);
+}
+
+/** The same expression, always run by the jsonata library under the Budget (tests and benchmarks). */
+export function libraryExpression(source: string): Expression {
+  return build(source, true);
+}
+
+function build(source: string, forceLibrary: boolean): Expression {
+  let parsed: ReturnType<typeof jsonata>;
   try {
-    compiled = jsonata(source);
+    parsed = jsonata(source);
   } catch (e) {
     const err = e as { message?: string; code?: string; position?: number };
     throw new ExpressionError(err.message ?? 'invalid expression', err.code ?? 'syntax', err.position);
   }
-  const forbidden = findForbidden(compiled.ast());
+  const ast = parsed.ast();
+  const forbidden = findForbidden(ast);
   if (forbidden) {
     throw new ExpressionError(
       `$${String(forbidden.value)} is not allowed in rules`,
@@ -168,49 +92,66 @@ export function compileExpression(source: string): Expression {
       forbidden.position,
     );
   }
-  const { free, called } = findNames(compiled.ast());
-  const assign = compiled.assign as (name: string | symbol, value: unknown) => void;
-  assign(ENTRY, (_expr: unknown, _input: unknown, env: Env) => {
-    const budget = env.lookup(BUDGET) as Budget | undefined;
-    if (!budget) return;
-    budget.step();
-    budget.enter();
-  });
-  assign(EXIT, (_expr: unknown, _input: unknown, env: Env) => {
-    (env.lookup(BUDGET) as Budget | undefined)?.exit();
-  });
+  const { free: freeVariables, called: calledFunctions } = findNames(ast);
+  let program: ReturnType<typeof compileProgram> | undefined;
+  let fallbackReason: string | undefined;
+  try {
+    if (forceLibrary) throw new Unsupported('run by the jsonata library on request');
+    program = compileProgram(ast as Node);
+  } catch (e) {
+    // Unsupported: outside the compiled subset. Anything else would be a compiler bug: the
+    // library still runs the expression, and `check` shows the reason.
+    fallbackReason = e instanceof Unsupported ? e.message : `compiler error: ${(e as Error).message}`;
+  }
+  if (program) {
+    const run = program;
+    return {
+      source,
+      freeVariables,
+      calledFunctions,
+      compiled: true,
+      evaluate(input, scope, budget = new Budget()) {
+        const saved = enter({ budget, scope: asScope(scope), root: input });
+        const depth = budget.depth;
+        try {
+          return exportValue(run.run(input));
+        } catch (e) {
+          budget.depth = depth;
+          throw toExpressionError(e);
+        } finally {
+          leave(saved);
+        }
+      },
+    };
+  }
+  const fallback = fallbackFor(parsed);
+  const names = [...new Set([...freeVariables, ...calledFunctions])];
   return {
     source,
-    freeVariables: free,
-    calledFunctions: called,
+    freeVariables,
+    calledFunctions,
     compiled: false,
-    fallbackReason: 'interim: every expression runs on the jsonata library',
-    async evaluate(input, scope = {}, budget = new Budget()) {
-      const bindings = scope instanceof Scope ? scope.flatten() : scope;
-      const depth = budget.depth;
+    fallbackReason,
+    async evaluate(input, scope, budget = new Budget()) {
       try {
-        return await compiled.evaluate(input, { ...bindings, [BUDGET]: budget });
+        return exportValue(await fallback.evaluate(input, asScope(scope), budget, names), true);
       } catch (e) {
-        // $fail(status, message) in a rule raises an OCCI error on purpose: let it through.
-        if (e instanceof ExpressionError || e instanceof OcciError || e instanceof NotKnownYet) throw e;
-        const err = e as { message?: string; code?: string; position?: number };
-        throw new ExpressionError(err.message ?? String(e), err.code ?? 'evaluation', err.position);
-      } finally {
-        budget.depth = depth;
+        throw toExpressionError(e);
       }
     },
   };
 }
 
 /**
- * Names read as `$name` but defined nowhere in the expression (not by `:=`, a lambda parameter,
- * or a `@$`/`#$` binding), and names called as functions.
+ * Names read as `$name` (free) or called as `$name(...)` but defined nowhere in the expression
+ * (not by `:=`, a lambda parameter, or a `@$`/`#$` binding). An unknown function fails loudly at
+ * run time, while an unbound variable would silently be undefined: hence the two lists.
  */
 function findNames(ast: unknown): { free: string[]; called: string[] } {
   const defined = new Set<string>();
   const read = new Set<string>();
   const called = new Set<string>();
-  const visit = (node: unknown, isCall = false): void => {
+  const visit = (node: unknown, isCalled = false): void => {
     if (Array.isArray(node)) {
       for (const n of node) visit(n);
       return;
@@ -226,8 +167,9 @@ function findNames(ast: unknown): { free: string[]; called: string[] } {
       for (const a of (n.arguments as AstNode[] | undefined) ?? []) defined.add(String(a.value));
     if (typeof n.focus === 'string') defined.add(n.focus);
     if (typeof n.index === 'string') defined.add(n.index);
-    if (n.type === 'variable' && typeof n.value === 'string' && n.value !== '' && n.value !== '$')
-      (isCall ? called : read).add(n.value);
+    if (n.type === 'variable' && typeof n.value === 'string' && n.value !== '' && n.value !== '$') {
+      (isCalled ? called : read).add(n.value);
+    }
     for (const [key, value] of Object.entries(n)) {
       if (key === 'arguments' && n.type === 'lambda') continue;
       visit(value, key === 'procedure');

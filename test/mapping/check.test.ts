@@ -77,12 +77,35 @@ describe('the shipped rules', () => {
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
     expect(res.stdout).toMatch(/^ok: \d+ files, \d+ categories, \d+ rules, \d+ templates, \d+ services$/m);
+    expect(res.stdout).not.toContain('warning');
   });
 
   it('`snf-occi check` with an unknown option is a usage error (exit 2)', async () => {
     const res = await runCli(['bin/snf-occi.js', 'check', '--frobnicate']);
     expect(res.code).toBe(2);
     expect(res.stderr).toContain('--frobnicate');
+  });
+});
+
+describe('check on a copy with an expression the compiler does not cover', () => {
+  it('warns with file:line:col and the reason, and still exits 0', async () => {
+    const dir = await temp('fallback');
+    await cp(MAPPINGS, dir, { recursive: true });
+    const computePath = join(dir, 'cyclades', 'compute.yaml');
+    const compute = replaceOnce(
+      await readFile(computePath, 'utf8'),
+      '"HARD" : "SOFT"}}',
+      '"HARD" : $formatBase(2, 10)}}',
+    );
+    await writeFile(computePath, compute);
+    const res = await runCli([BIN, 'check', '.'], dir);
+    expect(res.code, res.stdout + res.stderr).toBe(0);
+    const warnings = res.stdout.split('\n').filter((l) => l.includes(' warning: '));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(
+      /^cyclades\/compute\.yaml:\d+:\d+ warning: expression runs on the jsonata library \(uses \$formatBase, which the compiler does not implement\): \{"reboot"/,
+    );
+    expect(res.stdout).toMatch(/, 1 warning$/m);
   });
 });
 
