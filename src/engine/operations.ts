@@ -9,9 +9,10 @@ import { type OperationName, type RulePlan, ruleKey } from '../mapping/plan.js';
 import { badRequest, notFound, notImplemented, OcciError } from '../occi/errors.js';
 import { entityLocation, locate } from '../occi/locations.js';
 import type { Kind, Link, Mixin, Resource } from '../occi/model.js';
-import { typeId } from '../occi/model.js';
+import { isLink, typeId } from '../occi/model.js';
 import type { CategoryRegistry } from '../occi/registry.js';
 import type { ParsedLink } from '../rendering/parsed.js';
+import { changesAttributes, checkUnchanged, existingLink } from './entity-changes.js';
 import { shapeEntities, shapeEntity } from './entity-shape.js';
 import { matchesFilter } from './filter.js';
 import type { CollectionRef, EntityRef, Operation, OperationResult } from './operation.js';
@@ -84,6 +85,22 @@ export class OperationRunner {
     const pattern = this.ruleSet.mapping.entities.get(typeId(entity.kind))?.idPattern;
     if (pattern && entity.id !== PENDING_ID && !pattern.test(entity.id))
       throw notFound(`no ${entity.kind.term} at '${entity.location}'`);
+  }
+
+  /**
+   * An entity a client names in a request (a mixin member, a link end): a location of this server
+   * below a kind, with an id its kind's idPattern allows, so that no backend path is built from
+   * anything else. 400 naming it otherwise.
+   */
+  private located(location: string, where: string): { kind: string; id: string } {
+    const found = locate(this.registry, location);
+    if (!found) throw badRequest(`${where} '${location}' is not the location of an entity of this server`);
+    const pattern = this.ruleSet.mapping.entities.get(found.kind)?.idPattern;
+    if (pattern && found.id !== PENDING_ID && !pattern.test(found.id)) {
+      const term = this.registry.kind(found.kind)?.term ?? found.kind;
+      throw badRequest(`${where} '${location}' names no ${term}: '${found.id}' cannot be the id of one`);
+    }
+    return found;
   }
 
   private entity(raw: Value, kind: Kind, what: string): Entity | undefined {
@@ -169,11 +186,9 @@ export class OperationRunner {
       case 'create':
         return this.create(op);
       case 'update':
-      case 'replace': {
+      case 'replace':
         this.checkId(op.entity);
-        const result = await this.run(typeId(op.entity.kind), op.op, op);
-        return this.entityAfter(result, op.entity);
-      }
+        return this.update(op);
       case 'delete':
         this.checkId(op.entity);
         await this.run(typeId(op.entity.kind), 'delete', op);
@@ -205,9 +220,11 @@ export class OperationRunner {
       }
       case 'associate':
       case 'dissociate':
+        for (const l of op.locations) this.located(l, 'X-OCCI-Location');
         await this.run(typeId(op.mixin), op.op, op);
         return this.members(op.mixin);
       case 'set-members': {
+        for (const l of op.locations) this.located(l, 'X-OCCI-Location');
         // Full update of a mixin collection: dissociate who is no longer listed, associate the rest.
         const listed = await this.list({ type: 'mixin', mixin: op.mixin });
         const wanted = new Set(
@@ -286,6 +303,79 @@ export class OperationRunner {
     return { status: 201, document: { type: 'entity', entity }, headers: { Location: entity.location } };
   }
 
+  /** The entity as its kind's get rule reads it; undefined when not known before sending (explain). */
+  private async current(entity: EntityRef): Promise<Entity | undefined> {
+    const raw = await this.run(typeId(entity.kind), 'get', { op: 'get', entity });
+    return this.entity(raw, entity.kind, `get of ${entity.location}`);
+  }
+
+  /**
+   * A partial (POST) or full (PUT) update. Clients send back what they read, so it is compared
+   * with the entity first (read by its get rule): unchanged immutable attributes and the links it
+   * has are fine, a changed immutable attribute is refused. What the kind's update rule does not
+   * cover is composed here from the other rules: mixins whose membership rules exist (user
+   * mixins) are associated, and on PUT dissociated when left out; new links of a POST are made by
+   * their link kinds' create rules (a PUT may not make links: OCCI says 400). An update that
+   * changes nothing answers the entity without running the update rule.
+   */
+  private async update(op: Extract<Operation, { op: 'update' | 'replace' }>): Promise<OperationResult> {
+    const { entity } = op;
+    const replace = op.op === 'replace';
+    const given = replace ? op.input : op;
+    const immutable = op.immutable ?? {};
+    const needsCurrent = replace || given.links.length > 0 || Object.keys(immutable).length > 0;
+    const current = needsCurrent ? await this.current(entity) : undefined;
+    if (current) checkUnchanged(immutable, current, this.registry);
+    const links =
+      current && !isLink(current)
+        ? given.links.filter((l) => !existingLink(l, current, this.registry))
+        : given.links;
+    if (replace && links.length)
+      throw badRequest(
+        `a full update (PUT) cannot create links: '${links[0]!.target}' is not linked to ${entity.location}; create the link in its collection`,
+      );
+    const member = (m: string, operation: 'associate' | 'dissociate') => !!this.rulesFor(m, operation)?.length;
+    const associate = given.mixins.filter((m) => member(m, 'associate') && !current?.mixins.includes(m));
+    const dissociate =
+      replace && current
+        ? current.mixins.filter((m) => member(m, 'dissociate') && !given.mixins.includes(m))
+        : [];
+    // What the request asks of the kind's update rule: its mixins (other than memberships) and
+    // attributes, when they differ from the entity's.
+    const ruled = given.mixins.filter((m) => !member(m, 'associate'));
+    const unchanged =
+      current !== undefined &&
+      ruled.every((m) => current.mixins.includes(m)) &&
+      !changesAttributes(given.attributes, current);
+    const inline = links.map((l) => this.inlineLink(entity.kind, l));
+    for (const link of inline) await this.planLink(link, entity.location);
+    let result: Value;
+    if (!unchanged) {
+      const ruleOp: Operation = replace
+        ? { ...op, input: { ...op.input, links: [] } }
+        : { ...op, links: [] };
+      result = await this.run(typeId(entity.kind), op.op, ruleOp);
+    }
+    for (const [ids, operation] of [
+      [associate, 'associate'],
+      [dissociate, 'dissociate'],
+    ] as const) {
+      for (const id of ids) {
+        const mixin = this.registry.mixin(id);
+        if (mixin) await this.run(id, operation, { op: operation, mixin, locations: [entity.location] });
+      }
+    }
+    for (const link of inline) {
+      const { input, request } = this.linkRequest(link, entity.location);
+      const { rule, scope } = await this.rule(typeId(link.kind), 'create', { op: 'create', input }, undefined, request);
+      await runRule(rule, scope, this.ctx);
+    }
+    const composed = associate.length + dissociate.length + inline.length > 0;
+    if (unchanged && !composed) return { status: 200, document: { type: 'entity', entity: current } };
+    // After composed changes the entity is read again; else the rule's result (or a fresh read).
+    return this.entityAfter(composed ? undefined : result, entity);
+  }
+
   private linkRequest(link: InlineLink, source: string) {
     const input = { ...link.input, attributes: { ...link.input.attributes, 'occi.core.source': source } };
     return {
@@ -340,8 +430,7 @@ export class OperationRunner {
    */
   private inlineLink(source: Kind, link: ParsedLink): InlineLink {
     const registry = this.registry;
-    const target = locate(registry, link.target);
-    if (!target) throw badRequest(`link target '${link.target}' is not an entity of this server`);
+    const target = this.located(link.target, 'link target');
     const [kindId, ...mixinIds] = link.categories;
     let kind: Kind | undefined;
     if (kindId) {
@@ -390,12 +479,9 @@ export class OperationRunner {
   private checkLinkCreate(kind: Kind, attributes: Record<string, unknown>): void {
     const end = (name: string) => {
       const location = attributes[name];
-      const found = typeof location === 'string' ? locate(this.registry, location) : undefined;
-      if (!found)
-        throw badRequest(
-          `${name} must be the location of an entity of this server, not '${String(location)}'`,
-        );
-      return found;
+      if (typeof location !== 'string')
+        throw badRequest(`${name} must be the location of an entity of this server, not '${String(location)}'`);
+      return this.located(location, name);
     };
     const source = end('occi.core.source');
     const target = end('occi.core.target');
