@@ -37,7 +37,11 @@ export function sameValue(a: AttributeValue | undefined, b: AttributeValue | und
 }
 
 /** Locations compare by what they name (an alias path and the canonical one are the same entity). */
-function sameLocation(registry: CategoryRegistry, a: AttributeValue | undefined, b: AttributeValue | undefined) {
+function sameLocation(
+  registry: CategoryRegistry,
+  a: AttributeValue | undefined,
+  b: AttributeValue | undefined,
+) {
   if (typeof a !== 'string' || typeof b !== 'string') return sameValue(a, b);
   const x = locate(registry, a);
   const y = locate(registry, b);
@@ -63,7 +67,11 @@ export function checkUnchanged(
 }
 
 /** Which of the entity's links a Link of the request names: by its `self`, else by target and kind. */
-export function existingLink(link: ParsedLink, entity: Resource, registry: CategoryRegistry): Link | undefined {
+export function existingLink(
+  link: ParsedLink,
+  entity: Resource,
+  registry: CategoryRegistry,
+): Link | undefined {
   const self = link.self ? locate(registry, link.self) : undefined;
   if (self) return entity.links.find((l) => l.kind === self.kind && l.id === self.id);
   if (link.self) return undefined;

@@ -53,7 +53,8 @@ export type Operation =
       input: EntityInput;
       immutable?: Record<string, AttributeValue>;
     }
-  | { op: 'delete'; entity: EntityRef }
+  /** `bulk`: part of a collection or subtree DELETE (rules may wait for what follows to be possible). */
+  | { op: 'delete'; entity: EntityRef; bulk?: boolean }
   | { op: 'action'; entity: EntityRef; input: ActionInput }
   | { op: 'collection-action'; collection: CollectionRef; input: ActionInput; filter: Filter }
   | { op: 'associate' | 'dissociate' | 'set-members'; mixin: Mixin; locations: string[] };

@@ -119,7 +119,10 @@ export class OperationRunner {
   }
 
   /** Kinds whose instances a collection holds, and an extra condition on them. */
-  private kindsOf(collection: CollectionRef): { kinds: Kind[]; keep(e: Entity): boolean } {
+  private kindsOf(
+    collection: CollectionRef,
+    bulkDelete = false,
+  ): { kinds: Kind[]; keep(e: Entity): boolean } {
     const registry = this.registry;
     const mapped = registry
       .all()
@@ -137,12 +140,29 @@ export class OperationRunner {
         keep: (e) => e.mixins.some((m) => m === id || registry.dependsOn(m, id)),
       };
     }
-    return { kinds: mapped.filter((k) => k.location?.startsWith(collection.path)), keep: () => true };
+    const path = collection.path;
+    const located = mapped.filter((k) => k.location?.startsWith(path));
+    // A path above mixin collections (`/mixin/`) lists their members too; a DELETE deletes only
+    // the instances of kinds located below it (a mixin collection's DELETE is a dissociation).
+    const mixins = bulkDelete
+      ? []
+      : registry
+          .all()
+          .filter((c): c is Mixin => c.class === 'mixin' && c.location.startsWith(path))
+          .map(typeId);
+    const members = mapped.filter(
+      (k) => !located.includes(k) && mixins.some((m) => registry.appliesTo(m, typeId(k))),
+    );
+    return {
+      kinds: [...located, ...members],
+      keep: (e) =>
+        located.some((k) => registry.isA(e.kind, typeId(k))) || e.mixins.some((m) => mixins.includes(m)),
+    };
   }
 
   /** The entities of a collection; undefined when not known before sending (explain). */
-  private async list(collection: CollectionRef): Promise<Entity[] | undefined> {
-    const { kinds, keep } = this.kindsOf(collection);
+  private async list(collection: CollectionRef, bulkDelete = false): Promise<Entity[] | undefined> {
+    const { kinds, keep } = this.kindsOf(collection, bulkDelete);
     if (kinds.length === 0 && collection.type === 'kind')
       throw notImplemented(`no backend rule maps the list of ${typeId(collection.kind)}`);
     const lists = await Promise.all(kinds.map((k) => this.listKind(k)));
@@ -201,21 +221,39 @@ export class OperationRunner {
       }
       case 'delete-all':
       case 'collection-action': {
-        const listed = await this.list(op.collection);
+        const listed = await this.list(op.collection, op.op === 'delete-all');
         const members = (listed ?? this.pendingMembers(op.collection)).filter(
           (e) => !listed || matchesFilter(e, op.filter, this.registry),
         );
-        await this.forEachMember(members, (e, kind) => {
-          const entity = { kind, id: e.id, location: e.location };
-          return op.op === 'delete-all'
-            ? this.run(typeId(kind), 'delete', { op: 'delete', entity })
-            : this.run(
-                typeId(kind),
-                'action',
-                { op: 'action', entity, input: op.input },
-                typeId(op.input.action),
-              );
-        });
+        if (op.op === 'collection-action') {
+          await this.forEachMember(members, (e, kind) =>
+            this.run(
+              typeId(kind),
+              'action',
+              { op: 'action', entity: { kind, id: e.id, location: e.location }, input: op.input },
+              typeId(op.input.action),
+            ),
+          );
+          return { status: 200, document: { type: 'ok' } };
+        }
+        // What uses something goes first: links (one at a time: a backend may do one change to a
+        // resource at once), then the resources links start from (computes, whose delete rules
+        // wait for them to be gone when `bulk`), then the rest. A member that is already gone
+        // (404, e.g. a root volume deleted with its server) is deleted; one the backend will not
+        // let the user delete (403, e.g. a public network) is not theirs: skipped.
+        for (const [phase, concurrency] of this.deletePhases(members)) {
+          await this.forEachMember(
+            phase,
+            (e, kind) =>
+              this.run(typeId(kind), 'delete', {
+                op: 'delete',
+                entity: { kind, id: e.id, location: e.location },
+                bulk: true,
+              }),
+            (err) => err.status === 404 || err.status === 403,
+            concurrency,
+          );
+        }
         return { status: 200, document: { type: 'ok' } };
       }
       case 'associate':
@@ -334,7 +372,8 @@ export class OperationRunner {
       throw badRequest(
         `a full update (PUT) cannot create links: '${links[0]!.target}' is not linked to ${entity.location}; create the link in its collection`,
       );
-    const member = (m: string, operation: 'associate' | 'dissociate') => !!this.rulesFor(m, operation)?.length;
+    const member = (m: string, operation: 'associate' | 'dissociate') =>
+      !!this.rulesFor(m, operation)?.length;
     const associate = given.mixins.filter((m) => member(m, 'associate') && !current?.mixins.includes(m));
     const dissociate =
       replace && current
@@ -351,9 +390,7 @@ export class OperationRunner {
     for (const link of inline) await this.planLink(link, entity.location);
     let result: Value;
     if (!unchanged) {
-      const ruleOp: Operation = replace
-        ? { ...op, input: { ...op.input, links: [] } }
-        : { ...op, links: [] };
+      const ruleOp: Operation = replace ? { ...op, input: { ...op.input, links: [] } } : { ...op, links: [] };
       result = await this.run(typeId(entity.kind), op.op, ruleOp);
     }
     for (const [ids, operation] of [
@@ -367,7 +404,13 @@ export class OperationRunner {
     }
     for (const link of inline) {
       const { input, request } = this.linkRequest(link, entity.location);
-      const { rule, scope } = await this.rule(typeId(link.kind), 'create', { op: 'create', input }, undefined, request);
+      const { rule, scope } = await this.rule(
+        typeId(link.kind),
+        'create',
+        { op: 'create', input },
+        undefined,
+        request,
+      );
       await runRule(rule, scope, this.ctx);
     }
     const composed = associate.length + dissociate.length + inline.length > 0;
@@ -480,7 +523,9 @@ export class OperationRunner {
     const end = (name: string) => {
       const location = attributes[name];
       if (typeof location !== 'string')
-        throw badRequest(`${name} must be the location of an entity of this server, not '${String(location)}'`);
+        throw badRequest(
+          `${name} must be the location of an entity of this server, not '${String(location)}'`,
+        );
       return this.located(location, name);
     };
     const source = end('occi.core.source');
@@ -502,8 +547,38 @@ export class OperationRunner {
     return this.entityResult(200, fresh, entity.kind, `get of ${entity.location}`);
   }
 
-  /** Runs an operation on each member, a few at a time; reports the first failure with a count. */
-  private async forEachMember(members: Entity[], fn: (e: Entity, kind: Kind) => Promise<unknown>) {
+  /**
+   * The members of a bulk delete in the order they can go, each phase with its concurrency:
+   * links (those whose source is not deleted too: a resource's delete removes its links), the
+   * resources links start from, the rest.
+   */
+  private deletePhases(members: Entity[]): [Entity[], number][] {
+    const registry = this.registry;
+    const sources = registry
+      .all()
+      .flatMap((c) => (c.class === 'kind' && registry.isLinkKind(typeId(c)) ? (c.source ?? []) : []));
+    const isSource = (e: Entity) => sources.some((k) => registry.isA(e.kind, k));
+    const resources = members.filter((e) => !isLink(e));
+    const deleted = new Set(resources.map((e) => e.location));
+    const links = members.filter((e): e is Link => isLink(e) && !deleted.has(e.source.location));
+    const phases: [Entity[], number][] = [
+      [links, 1],
+      [resources.filter(isSource), 4],
+      [resources.filter((e) => !isSource(e)), 4],
+    ];
+    return phases.filter(([p]) => p.length > 0);
+  }
+
+  /**
+   * Runs an operation on each member, a few at a time; reports the first failure with a count.
+   * Failures `ignored` accepts do not count (a bulk delete's 404s and 403s).
+   */
+  private async forEachMember(
+    members: Entity[],
+    fn: (e: Entity, kind: Kind) => Promise<unknown>,
+    ignored: (e: OcciError) => boolean = () => false,
+    concurrency = 4,
+  ) {
     const failures: OcciError[] = [];
     const queue = [...members];
     const worker = async () => {
@@ -513,11 +588,12 @@ export class OperationRunner {
         try {
           await fn(e, kind);
         } catch (err) {
-          failures.push(err instanceof OcciError ? err : new OcciError(502, String(err)));
+          const error = err instanceof OcciError ? err : new OcciError(502, String(err));
+          if (!ignored(error)) failures.push(error);
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(4, queue.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
     if (failures.length) {
       const first = failures[0]!;
       throw new OcciError(

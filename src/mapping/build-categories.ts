@@ -197,7 +197,7 @@ export function buildCategories(files: readonly CheckedFile[]): {
         if (category.class !== 'action' && category.location)
           paths.push([category.location, [...path, 'location']]);
         if (category.class === 'kind')
-          (category.aliases ?? []).forEach((a, i) => paths.push([a, [...path, 'aliases', i]]));
+          for (const [i, a] of (category.aliases ?? []).entries()) paths.push([a, [...path, 'aliases', i]]);
         for (const [location, at] of paths) {
           const other = locations.get(location);
           if (other) {

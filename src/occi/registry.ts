@@ -15,7 +15,8 @@ export class CategoryRegistry {
     for (const category of categories) {
       this.byId.set(typeId(category), category);
       if (category.class !== 'action' && category.location) this.byLocation.set(category.location, category);
-      if (category.class === 'kind') for (const alias of category.aliases ?? []) this.byLocation.set(alias, category);
+      if (category.class === 'kind')
+        for (const alias of category.aliases ?? []) this.byLocation.set(alias, category);
     }
   }
 

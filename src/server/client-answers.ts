@@ -20,9 +20,7 @@ export function clientHabits(headers: { 'user-agent'?: string; prefer?: string |
   return {
     occi11: /OCCI\/1\.1(?![0-9])/.test(headers['user-agent'] ?? ''),
     // RFC 7240: `Prefer: return=representation` (among other preferences, any case).
-    representation: prefer
-      .split(',')
-      .some((p) => /^\s*return\s*=\s*"?representation"?\s*(;|$)/i.test(p)),
+    representation: prefer.split(',').some((p) => /^\s*return\s*=\s*"?representation"?\s*(;|$)/i.test(p)),
   };
 }
 

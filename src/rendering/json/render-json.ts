@@ -115,7 +115,10 @@ export function jsonDocument(doc: OcciDocument, ctx: RenderContext): unknown {
     }
     case 'locations': {
       // GFD.226 names a location with its kind ("kinded URI"); one entity gets one, several a list.
-      const located = doc.locations.map((l) => ({ location: ctx.url(l.location), ...(l.kind ? { kind: l.kind } : {}) }));
+      const located = doc.locations.map((l) => ({
+        location: ctx.url(l.location),
+        ...(l.kind ? { kind: l.kind } : {}),
+      }));
       return located.length === 1 ? located[0] : located;
     }
     case 'ok':
