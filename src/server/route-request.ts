@@ -46,9 +46,11 @@ export function route(request: RoutedRequest, view: CategoryRegistry): Operation
   if (query.has('action') && !actionTerm) throw badRequest("query parameter 'action' needs an action term");
   // Collections answer without their trailing '/' too (`POST /compute`): clients of older servers
   // write them so, and do not follow redirects.
-  if (!path.endsWith('/') && !entityAtPath(view, path)) {
+  // A collection wins over an entity path that would name it without its '/' (`/link/storagelink`).
+  if (!path.endsWith('/')) {
     const slashed = `${path}/`;
-    if (view.atLocation(slashed) || holdsCollections(view, slashed)) path = slashed;
+    if (view.atLocation(slashed) || (!entityAtPath(view, path) && holdsCollections(view, slashed)))
+      path = slashed;
   }
   const collection = view.atLocation(path);
   if (collection) return collectionOperation(method, collection, actionTerm, parsed, view);

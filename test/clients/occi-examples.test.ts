@@ -80,7 +80,9 @@ describe.each(RENDERINGS)('the OCCI 1.2 examples, %s', (rendering) => {
         if (['category', 'link', 'x-occi-attribute'].includes(name))
           headers[name] = headers[name] ? `${headers[name]}, ${value}` : value;
     const body = rendering === 'text/occi' ? undefined : read.body;
-    const { result: put, calls } = await stack.callsDuring(() => send(client.url(location), 'PUT', headers, body));
+    const { result: put, calls } = await stack.callsDuring(() =>
+      send(client.url(location), 'PUT', headers, body),
+    );
     expect(put.status, put.body).toBe(200);
     expect(client.entity(put)).toEqual(before);
     // Compared with the entity, nothing changed: nothing was sent to Cyclades but reads.

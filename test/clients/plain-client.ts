@@ -44,7 +44,10 @@ export function send(
   body?: string,
 ): Promise<Answer> {
   const target = new URL(url);
-  const all = { ...headers, ...(body === undefined ? {} : { 'Content-Length': String(Buffer.byteLength(body)) }) };
+  const all = {
+    ...headers,
+    ...(body === undefined ? {} : { 'Content-Length': String(Buffer.byteLength(body)) }),
+  };
   return new Promise((resolve, reject) => {
     const req = httpRequest(
       {
@@ -67,7 +70,12 @@ export function send(
             lines.push([res.rawHeaders[i]!.toLowerCase(), res.rawHeaders[i + 1]!]);
             out.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
           }
-          resolve({ status: res.statusCode ?? 0, lines, headers: out, body: Buffer.concat(chunks).toString('utf8') });
+          resolve({
+            status: res.statusCode ?? 0,
+            lines,
+            headers: out,
+            body: Buffer.concat(chunks).toString('utf8'),
+          });
         });
       },
     );
@@ -110,7 +118,10 @@ function fields(body: Body): [string, string][] {
     ...(body.mixins ?? []).map((m): [string, string] => ['Category', category(m, 'mixin')]),
     ...(body.action ? [['Category', category(body.action, 'action')] as [string, string]] : []),
     ...(body.links ?? []).map((l): [string, string] => ['Link', l]),
-    ...Object.entries(body.attributes ?? {}).map(([n, v]): [string, string] => ['X-OCCI-Attribute', attribute(n, v)]),
+    ...Object.entries(body.attributes ?? {}).map(([n, v]): [string, string] => [
+      'X-OCCI-Attribute',
+      attribute(n, v),
+    ]),
     ...(body.locations ?? []).map((l): [string, string] => ['X-OCCI-Location', l]),
   ];
 }
@@ -190,7 +201,12 @@ export function entity(rendering: Rendering, answer: Answer): Entity {
       mixins?: string[];
       attributes?: Record<string, Value>;
       actions?: string[];
-      links?: { kind?: string; id: string; target: { location: string }; attributes?: Record<string, Value> }[];
+      links?: {
+        kind?: string;
+        id: string;
+        target: { location: string };
+        attributes?: Record<string, Value>;
+      }[];
     };
     return {
       kind: doc.kind,
@@ -264,7 +280,12 @@ export class PlainClient {
     return /^https?:\/\//.test(location) ? location : this.base() + location;
   }
 
-  request(method: string, location: string, body?: Body, headers: Record<string, string> = {}): Promise<Answer> {
+  request(
+    method: string,
+    location: string,
+    body?: Body,
+    headers: Record<string, string> = {},
+  ): Promise<Answer> {
     const encoded = body ? encode(this.rendering, body) : { headers: {} };
     return send(
       this.url(location),
@@ -314,7 +335,8 @@ export async function pollUntil(
     if (answer.status !== 200) throw new Error(`GET ${location}: ${answer.status} ${answer.body}`);
     const e = client.entity(answer);
     if (done(e)) return e;
-    if (Date.now() > deadline) throw new Error(`${location} never became ${what}: ${answer.body.slice(0, 500)}`);
+    if (Date.now() > deadline)
+      throw new Error(`${location} never became ${what}: ${answer.body.slice(0, 500)}`);
     await new Promise((r) => setTimeout(r, 25));
   }
 }

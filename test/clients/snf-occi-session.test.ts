@@ -22,8 +22,18 @@ import {
   textFields,
 } from './plain-client.js';
 
-const DELAYS = { build: 800, start: 100, stop: 100, reboot: 100, resize: 100, destroy: 100, volume: 150, port: 1500 };
-const state = (s: string) => (e: { attributes: Record<string, unknown> }) => e.attributes['occi.compute.state'] === s;
+const DELAYS = {
+  build: 800,
+  start: 100,
+  stop: 100,
+  reboot: 100,
+  resize: 100,
+  destroy: 100,
+  volume: 150,
+  port: 1500,
+};
+const state = (s: string) => (e: { attributes: Record<string, unknown> }) =>
+  e.attributes['occi.compute.state'] === s;
 
 describe.each(RENDERINGS)("a session of the previous snf-occi's users, %s", (rendering) => {
   let stack: E2eStack;
@@ -115,7 +125,9 @@ describe.each(RENDERINGS)("a session of the previous snf-occi's users, %s", (ren
       (e) =>
         e.attributes['occi.compute.state'] === 'active' &&
         e.links.filter((l) => l.target === network || l.target === volume).length === 2 &&
-        e.links.every((l) => !String(l.attributes['occi.networkinterface.state'] ?? 'active').includes('inactive')),
+        e.links.every(
+          (l) => !String(l.attributes['occi.networkinterface.state'] ?? 'active').includes('inactive'),
+        ),
       'active with its links',
     );
     expect(active.attributes['occi.core.title']).toBe('session-vm');
@@ -145,7 +157,8 @@ describe.each(RENDERINGS)("a session of the previous snf-occi's users, %s", (ren
     }
     expect((await client.delete(network)).status).toBe(200);
     expect((await client.delete(volume)).status).toBe(200);
-    for (const gone of [compute, network, volume, nic, disk]) expect((await client.get(gone)).status).toBe(404);
+    for (const gone of [compute, network, volume, nic, disk])
+      expect((await client.get(gone)).status).toBe(404);
     expect(client.locations(await client.get('/compute'))).toEqual([]);
     const left = stack.sim.snapshot().users[stack.alice.userId]!;
     expect(left.servers.filter((s) => !s.deleted)).toEqual([]);
