@@ -511,8 +511,13 @@ describe('nothing accepted and dropped', () => {
   });
   afterAll(() => stack?.close());
 
+  /** The simulator's view of a server (Cyclades' detail form). */
   const server = (location: string) =>
-    stack.sim.snapshot().users[stack.alice.userId]!.servers.find((s) => location.endsWith(`/${s.id}`))!;
+    stack.sim.snapshot().users[stack.alice.userId]!.servers.find((s) => location.endsWith(`/${s.id}`)) as {
+      image: { id: string };
+      metadata: Record<string, string>;
+      tags: string[];
+    };
 
   it('changing os_tpl by POST or PUT is 501 naming it', async () => {
     const vm = await compute(client, stack, {}, [OS_SCHEME + images[0]!.id]);

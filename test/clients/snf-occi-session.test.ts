@@ -136,7 +136,8 @@ describe.each(RENDERINGS)("a session of the previous snf-occi's users, %s", (ren
 
     // Stop, start, restart. The previous snf-occi's JSON clients send "method": "graceful" with
     // every action, start included (which defines no attribute): accepted.
-    const method = rendering === 'application/occi+json' ? { method: 'graceful' } : {};
+    const method: Record<string, string> =
+      rendering === 'application/occi+json' ? { method: 'graceful' } : {};
     const stop = await client.action(compute, 'stop', method);
     expect(stop.status, client.error(stop)).toBe(200);
     await pollUntil(client, compute, state('inactive'), 'stopped');
