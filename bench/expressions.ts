@@ -45,7 +45,9 @@ interface Case {
 // Rule language 2: a kind's entity mapping turns a server into a compute (get, list, create use it);
 // the create rule's value steps compute the image, flavor, name... from `$request`.
 const entityMap = mapping.entities.get(COMPUTE)!.map;
-const createValues = rule('create').steps.flatMap((s) => (s.type === 'value' ? [[s.name, s.value] as const] : []));
+const createValues = rule('create').steps.flatMap((s) =>
+  s.type === 'value' ? [[s.name, s.value] as const] : [],
+);
 const servers = serverList(SERVERS).servers.servers;
 const cases: Case[] = [
   {
