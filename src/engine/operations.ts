@@ -132,6 +132,17 @@ export class OperationRunner {
     return (lists as Entity[][]).flat().filter(keep);
   }
 
+  /** Explain: a runner whose calls are shown as made once per member of a list not known yet. */
+  private perMember(): OperationRunner {
+    const inner = this.ctx.backend;
+    const send: RunContext['backend']['send'] = (call) => {
+      call.pending = { ...call.pending, forEach: 'the members of the list above' };
+      return inner.send(call);
+    };
+    const ctx = { ...this.ctx, backend: { ...inner, send } };
+    return new OperationRunner(this.ruleSet, this.registry, this.scope, ctx, this.trace);
+  }
+
   /** Explain: a stand-in for the members of a list whose answer is not known. */
   private pendingMembers(collection: CollectionRef): Entity[] {
     const kind = this.kindsOf(collection).kinds[0];
@@ -189,11 +200,12 @@ export class OperationRunner {
         const members = (listed ?? this.pendingMembers(op.collection)).filter(
           (e) => !listed || matchesFilter(e, op.filter, this.registry),
         );
+        const runner = listed ? this : this.perMember();
         await this.forEachMember(members, (e, kind) => {
           const entity = { kind, id: e.id, location: e.location };
           return op.op === 'delete-all'
-            ? this.run(typeId(kind), 'delete', { op: 'delete', entity })
-            : this.run(
+            ? runner.run(typeId(kind), 'delete', { op: 'delete', entity })
+            : runner.run(
                 typeId(kind),
                 'action',
                 { op: 'action', entity, input: op.input },
@@ -218,7 +230,7 @@ export class OperationRunner {
         const current = listed ?? this.pendingMembers({ type: 'mixin', mixin: op.mixin });
         const gone = current.filter((e) => !wanted.has(`${e.kind}|${e.id}`)).map((e) => e.location);
         if (gone.length)
-          await this.run(typeId(op.mixin), 'dissociate', {
+          await (listed ? this : this.perMember()).run(typeId(op.mixin), 'dissociate', {
             op: 'dissociate',
             mixin: op.mixin,
             locations: gone,
