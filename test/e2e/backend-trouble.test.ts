@@ -178,8 +178,16 @@ describe('the simulator paused (SIGSTOP) before a fresh server answers', () => {
 
   it('with the token already checked, GET /-/ and a create answer 504 naming the template listing', async () => {
     const { server, engine } = await freshServer(shipped, 500);
-    // The identity check done beforehand (cached 60 s), so the first thing to fail is a listing.
-    await engine.sessions.resolve(shipped.mapping, TOKEN);
+    // The identity check done beforehand (cached 60 s), so the first thing to fail is a listing;
+    // tried until it succeeds, since the short deadline may be missed on a busy machine.
+    await until(
+      () =>
+        engine.sessions.resolve(shipped.mapping, TOKEN).then(
+          () => true,
+          () => undefined,
+        ),
+      'an identity check',
+    );
     simulator!.kill('SIGSTOP');
     try {
       for (const res of [await get(server.url), await create(server.url)]) {

@@ -685,4 +685,19 @@ describe('explain equals serving (docs/operations.md, against the simulator)', (
     );
     expect(out.served.length).toBeGreaterThan(0);
   });
+
+  // --- the end: every compute at once ------------------------------------------------------------
+
+  it('KNOWN DISAGREEMENT: DELETE /compute/ with several computes: explain lists the member calls in one order, the engine runs four members at a time', async () => {
+    // More members than the engine handles at once, so that some start after others finished.
+    for (const name of ['extra-1', 'extra-2'])
+      await cyclades('compute', 'POST', '/servers', {
+        server: { name, imageRef: debianImage, flavorRef: 1 },
+      });
+    await sim.settle();
+    const members = backend().servers.length;
+    expect(members).toBeGreaterThan(4);
+    const out = await knownDisagreement({ method: 'DELETE', path: '/compute/' }, 200);
+    expect(servedOne(out, 'DELETE', 'compute', /^\/servers\/\d+$/)).toBe(members);
+  });
 });
