@@ -169,6 +169,17 @@ export class OperationRunner {
     return (lists as Entity[][]).flat().filter(keep);
   }
 
+  /** Explain: a runner whose calls are shown as made once per member of a list not known yet. */
+  private perMember(): OperationRunner {
+    const inner = this.ctx.backend;
+    const send: RunContext['backend']['send'] = (call) => {
+      call.pending = { ...call.pending, forEach: 'the members of the list above' };
+      return inner.send(call);
+    };
+    const ctx = { ...this.ctx, backend: { ...inner, send } };
+    return new OperationRunner(this.ruleSet, this.registry, this.scope, ctx, this.trace);
+  }
+
   /** Explain: a stand-in for the members of a list whose answer is not known. */
   private pendingMembers(collection: CollectionRef): Entity[] {
     const kind = this.kindsOf(collection).kinds[0];
@@ -224,9 +235,11 @@ export class OperationRunner {
         const members = (listed ?? this.pendingMembers(op.collection)).filter(
           (e) => !listed || matchesFilter(e, op.filter, this.registry),
         );
+        // Explain: the per-member calls are made only if the list has members.
+        const runner = listed ? this : this.perMember();
         if (op.op === 'collection-action') {
           await this.forEachMember(members, (e, kind) =>
-            this.run(
+            runner.run(
               typeId(kind),
               'action',
               { op: 'action', entity: { kind, id: e.id, location: e.location }, input: op.input },
@@ -244,7 +257,7 @@ export class OperationRunner {
           await this.forEachMember(
             phase,
             (e, kind) =>
-              this.run(typeId(kind), 'delete', {
+              runner.run(typeId(kind), 'delete', {
                 op: 'delete',
                 entity: { kind, id: e.id, location: e.location },
                 bulk: true,
@@ -273,7 +286,7 @@ export class OperationRunner {
         const current = listed ?? this.pendingMembers({ type: 'mixin', mixin: op.mixin });
         const gone = current.filter((e) => !wanted.has(`${e.kind}|${e.id}`)).map((e) => e.location);
         if (gone.length)
-          await this.run(typeId(op.mixin), 'dissociate', {
+          await (listed ? this : this.perMember()).run(typeId(op.mixin), 'dissociate', {
             op: 'dissociate',
             mixin: op.mixin,
             locations: gone,
