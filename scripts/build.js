@@ -4,10 +4,11 @@
 //
 // One bundle from src/cli.ts, its dependencies included, split at the subcommands' dynamic imports
 // (so `simulator` does not load the server, nor `serve --backend` the simulator), with the rule
-// files' JSON Schema validator precompiled (see below): resolving and
-// loading a few large files starts faster than the hundreds of small modules of src/ and
-// node_modules/ (docs/operations.md has the figures). Files are found from the package root
+// files' JSON Schema validator precompiled (see below). Loading a few large files starts faster
+// than resolving and loading the hundreds of small modules of src/ and node_modules/
+// (docs/operations.md has the figures). Files are found from the package root
 // (src/package-root.ts), not relative to the module, so mappings/ and schemas/ resolve from dist/.
+// Building needs the devDependencies (esbuild): `npm ci`, not `npm ci --omit=dev`.
 import { readFile, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { Ajv2020 } from 'ajv/dist/2020.js';
