@@ -1,5 +1,5 @@
-// Turns the bench's rounds into the one table it prints: each figure next to its goal (issue 12;
-// the workers row from issue 16), as ratios of figures measured in the same run.
+// What a bench round measured, and how the figures are printed: medians with their spread over
+// rounds, ratios, markdown tables (bench/summary.ts chooses the rows).
 import type { WrkResult } from './wrk.js';
 
 /** One wrk round against one process. */
@@ -61,8 +61,9 @@ export function statusNote(rounds: Round[]): string {
   return ` [status ${status}${bad ? `, ${fmt(bad)} non-2xx/errors` : ''}]`;
 }
 
-export function table(rows: Row[]): string {
-  const head = ['metric', 'snf-occi', 'reference', 'ratio', 'goal', 'met'];
+/** A markdown table; `columns` names the two figures' columns. */
+export function table(rows: Row[], columns: [string, string] = ['snf-occi', 'reference']): string {
+  const head = ['metric', ...columns, 'ratio', 'goal', 'met'];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   for (const r of rows) {
     const met = r.met === undefined ? '' : r.met ? 'yes' : 'no';

@@ -3,7 +3,7 @@
 // their goals (issue 12, and issue 16's workers ratio). A benchmark: it prints, it never fails on
 // timing. The measured servers run as an operator runs them: `node bin/snf-occi.js` (compiled dist/).
 //
-//   npm run bench -- [--quick] [--json] [--seconds S] [--rounds N] [--connections C] [--root DIR]
+//   npm run bench -- [--quick] [--json] [--only PARTS] [--baseline DIR] …   (--help lists them)
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -22,7 +22,8 @@ import {
   stopAll,
   treeCpuSeconds,
 } from './processes.js';
-import { fmt, median, pick, type Round, type Row, ratio, spread, statusNote, table } from './report.js';
+import { fmt, pick, type Round, statusNote, table } from './report.js';
+import { baselineRows, summarise } from './summary.js';
 import { runWrk } from './wrk.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -53,6 +54,8 @@ const USAGE = `Usage: npm run bench -- [options]
   --servers N      servers of the list user (default 1000)
   --startups N     start-up measurements per process (default 5)
   --root DIR       the snf-occi checkout to measure (default: this one)
+  --baseline DIR   also measure the snf-occi of another checkout (built), in the same
+                   interleaved rounds, and print this build against it: how a change pays
   --log-level L    snf-occi's --log-level (default warn: no line per request)
   --only LIST      run only these parts, comma-separated: ${PARTS.join(', ')}
   --no-pin         do not pin processes to cores`;
@@ -66,6 +69,7 @@ interface Options {
   servers: number;
   startups: number;
   root: string;
+  baseline?: string;
   logLevel: string;
   pin: boolean;
   /** Parts to run (all when undefined). */
@@ -86,6 +90,7 @@ function options(argv: string[]): Options {
       servers: { type: 'string' },
       startups: { type: 'string' },
       root: { type: 'string' },
+      baseline: { type: 'string' },
       'log-level': { type: 'string' },
       'no-pin': { type: 'boolean' },
       only: { type: 'string' },
@@ -121,6 +126,7 @@ function options(argv: string[]): Options {
     logLevel: values['log-level'] ?? 'warn',
     pin: values['no-pin'] !== true,
     ...(only ? { only } : {}),
+    ...(values.baseline ? { baseline: values.baseline } : {}),
   };
 }
 
@@ -188,10 +194,9 @@ async function measure(
   };
 }
 
-/** Warm-up, then rounds A, B, A, B… (B optional). */
-async function interleave(b: Bench, scenario: string, a: Target, other?: Target): Promise<void> {
+/** Warm-up, then rounds A, B, C, A, B, C… over the targets. */
+async function interleave(b: Bench, scenario: string, targets: Target[]): Promise<void> {
   if (!runs(b.o, scenario)) return;
-  const targets = other ? [a, other] : [a];
   const status = new Map<Target, number>();
   for (const t of targets) {
     status.set(t, await probe(t.url, t.headers));
@@ -216,20 +221,27 @@ async function interleave(b: Bench, scenario: string, a: Target, other?: Target)
   }
 }
 
-/** Spawn → first 200 of GET /compute/{id}, in ms (polling the port until it answers). */
-async function startupMs(b: Bench, cmd: string[], url: (port: number) => string): Promise<number> {
+/** One start: wall time and the process's own CPU time from spawn to its first 200, in ms. */
+interface Startup {
+  ms: number;
+  cpuMs: number;
+}
+
+/** Spawn → first 200 of GET {path}, polling the port until it answers. */
+async function startOnce(b: Bench, cmd: string[], path: string): Promise<Startup> {
   const port = await freePort();
   const argv = cmd.map((a) => (a === '{port}' ? String(port) : a));
   const [file, args] = pinned(b.serverCore, argv[0]!, argv.slice(1));
   const t0 = performance.now();
   const child = spawn(file, args, { stdio: 'ignore' });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const failed = { ms: Number.NaN, cpuMs: Number.NaN };
   try {
     for (;;) {
-      if (performance.now() - t0 > 60_000) return Number.NaN;
-      if (child.exitCode !== null) return Number.NaN;
+      if (performance.now() - t0 > 60_000 || child.exitCode !== null) return failed;
       try {
-        if ((await probe(url(port), { 'x-auth-token': TOKEN })) === 200) return performance.now() - t0;
+        const status = await probe(`http://127.0.0.1:${port}${path}`, { 'x-auth-token': TOKEN });
+        if (status === 200) return { ms: performance.now() - t0, cpuMs: cpuSeconds(child.pid!) * 1000 };
       } catch {
         // not listening yet
       }
@@ -283,8 +295,8 @@ async function run(o: Options): Promise<void> {
     const [serverId] = await seedServers(sim.url, TOKEN, 1);
     if (runs(o, 'list-text') || runs(o, 'list-json')) await seedServers(sim.url, LIST_TOKEN, o.servers);
     log(`bench: simulator on ${sim.url}, server ${serverId}, ${o.servers} servers for the list user`);
-    const serveArgs = [
-      bin,
+    const serveArgsOf = (binary: string) => [
+      binary,
       'serve',
       '--backend',
       identity,
@@ -293,10 +305,13 @@ async function run(o: Options): Promise<void> {
       '--state-dir',
       stateDir,
     ];
-    const occi = await start('snf-occi', 'node', [...serveArgs, '--port', '0'], {
-      core: serverCore,
-      banner: /serving OCCI on (http:\/\/\S+) /,
-    });
+    const serveArgs = serveArgsOf(bin);
+    const banner = /serving OCCI on (http:\/\/\S+) /;
+    const occi = await start('snf-occi', 'node', [...serveArgs, '--port', '0'], { core: serverCore, banner });
+    const baselineArgs = o.baseline ? serveArgsOf(join(o.baseline, 'bin', 'snf-occi.js')) : undefined;
+    const baseline = baselineArgs
+      ? await start('baseline', 'node', [...baselineArgs, '--port', '0'], { core: serverCore, banner })
+      : undefined;
     const bareScript = join(HERE, 'bare-proxy.js');
     const bare = await start('bare proxy', 'node', [bareScript, '0', computeUrl(sim.url)], {
       core: serverCore,
@@ -308,9 +323,12 @@ async function run(o: Options): Promise<void> {
     const entity = `/compute/${serverId}`;
 
     // Idle: started and answered once (sessions and templates cached), before any load.
-    await probe(occi.url + entity, auth);
-    await probe(bare.url + entity, auth);
-    const rssIdle = { occi: rssMb(occi.pid), bare: rssMb(bare.pid) };
+    for (const p of [occi, bare, ...(baseline ? [baseline] : [])]) await probe(p.url + entity, auth);
+    const rssIdle = {
+      occi: rssMb(occi.pid),
+      bare: rssMb(bare.pid),
+      ...(baseline ? { baseline: rssMb(baseline.pid) } : {}),
+    };
 
     const t = (name: string, proc: Started, path: string, headers: Record<string, string>, c?: number) => ({
       name,
@@ -319,55 +337,64 @@ async function run(o: Options): Promise<void> {
       headers,
       ...(c === undefined ? {} : { connections: c }),
     });
+    /** snf-occi, and the baseline's snf-occi right after it when there is one. */
+    const occiT = (path: string, headers: Record<string, string>, c?: number) => [
+      t('snf-occi', occi, path, headers, c),
+      ...(baseline ? [t('baseline', baseline, path, headers, c)] : []),
+    ];
     log('bench: GET /compute/{id}, text/plain and JSON');
-    await interleave(b, 'get-text', t('snf-occi', occi, entity, auth), t('bare', bare, entity, auth));
-    await interleave(
-      b,
-      'get-json',
-      t('snf-occi', occi, entity, { ...auth, ...JSON_ACCEPT }),
+    await interleave(b, 'get-text', [...occiT(entity, auth), t('bare', bare, entity, auth)]);
+    await interleave(b, 'get-json', [
+      ...occiT(entity, { ...auth, ...JSON_ACCEPT }),
       t('bare', bare, entity, auth),
-    );
+    ]);
     log(`bench: GET /compute/ with ${o.servers} servers against the backend's own GET /servers/detail`);
     const backendList = t('backend', sim, '/compute/v2.0/servers/detail', listAuth, 1);
-    await interleave(b, 'list-text', t('snf-occi', occi, '/compute/', listAuth, 1), backendList);
-    await interleave(
-      b,
-      'list-json',
-      t('snf-occi', occi, '/compute/', { ...listAuth, ...JSON_ACCEPT }, 1),
+    await interleave(b, 'list-text', [...occiT('/compute/', listAuth, 1), backendList]);
+    await interleave(b, 'list-json', [
+      ...occiT('/compute/', { ...listAuth, ...JSON_ACCEPT }, 1),
       backendList,
-    );
+    ]);
     log('bench: GET /-/ and the 401 path');
-    await interleave(b, 'query-text', t('snf-occi', occi, '/-/', auth));
-    await interleave(b, 'query-json', t('snf-occi', occi, '/-/', { ...auth, ...JSON_ACCEPT }));
-    await interleave(b, 'no-token', t('snf-occi', occi, entity, {}));
+    await interleave(b, 'query-text', occiT('/-/', auth));
+    await interleave(b, 'query-json', occiT('/-/', { ...auth, ...JSON_ACCEPT }));
+    await interleave(b, 'no-token', occiT(entity, {}));
 
-    log('bench: start-up (spawn → first 200 of GET /compute/{id})');
-    const startup = { occi: [] as number[], bare: [] as number[] };
+    if (runs(o, 'startup')) log('bench: start-up (spawn → first 200 of GET /compute/{id})');
+    const startup = { occi: [] as number[], bare: [] as number[], baseline: [] as number[] };
+    const startupCpu = { occi: [] as number[], bare: [] as number[], baseline: [] as number[] };
+    const commands = {
+      occi: ['node', ...serveArgs, '--port', '{port}'],
+      ...(baselineArgs ? { baseline: ['node', ...baselineArgs, '--port', '{port}'] } : {}),
+      bare: ['node', bareScript, '{port}', computeUrl(sim.url)],
+    };
     for (let i = 0; runs(o, 'startup') && i < o.startups; i++) {
-      startup.occi.push(
-        await startupMs(
-          b,
-          ['node', ...serveArgs, '--port', '{port}'],
-          (p) => `http://127.0.0.1:${p}${entity}`,
-        ),
-      );
-      startup.bare.push(
-        await startupMs(
-          b,
-          ['node', bareScript, '{port}', computeUrl(sim.url)],
-          (p) => `http://127.0.0.1:${p}${entity}`,
-        ),
-      );
+      for (const [name, cmd] of Object.entries(commands) as [keyof typeof startup, string[]][]) {
+        const one = await startOnce(b, cmd, entity);
+        startup[name].push(one.ms);
+        startupCpu[name].push(one.cpuMs);
+      }
     }
 
     const workers = await workerRounds(b, bin, serveArgs, entity, auth);
-    await Promise.all([occi.stop(), bare.stop()]);
+    await Promise.all([occi.stop(), bare.stop(), baseline?.stop()]);
     await sim.stop();
     const after = machine(o, wrkVersion);
-    const rows = summarise(b.rounds, { rssIdle, startup, workers, o });
+    const extras = {
+      servers: o.servers,
+      rssIdle,
+      startup,
+      startupCpu,
+      workers,
+      workersRan: runs(o, 'workers'),
+    };
+    const rows = summarise(b.rounds, extras);
+    const against = o.baseline ? baselineRows(b.rounds, extras) : [];
     if (o.json) {
-      const result = { machine: { ...before, loadavgAfter: after.loadavg, pinned: pin }, options: o, rows };
-      console.log(JSON.stringify({ ...result, startup, rssIdle, rounds: b.rounds }, null, 2));
+      const machineOut = { ...before, loadavgAfter: after.loadavg, pinned: pin };
+      const options = { ...o, only: o.only ? [...o.only] : undefined };
+      const result = { machine: machineOut, options, rows, ...(o.baseline ? { baselineRows: against } : {}) };
+      console.log(JSON.stringify({ ...result, startup, startupCpu, rssIdle, rounds: b.rounds }, null, 2));
       return;
     }
     const pinning = pin
@@ -381,6 +408,14 @@ async function run(o: Options): Promise<void> {
           `snf-occi --log-level ${o.logLevel}; figures: median (min–max) over rounds.`,
         '',
         table(rows),
+        ...(o.baseline
+          ? [
+              '',
+              `This build (${o.root}) against --baseline ${o.baseline}:`,
+              '',
+              table(against, ['this build', 'baseline']),
+            ]
+          : []),
       ].join('\n'),
     );
   } finally {
@@ -406,12 +441,10 @@ async function workerRounds(
   const one = await start('workers 1', 'node', [...serveArgs, '--port', '0', '--workers', '1'], { banner });
   const two = await start('workers 2', 'node', [...serveArgs, '--port', '0', '--workers', '2'], { banner });
   try {
-    await interleave(
-      unpinned,
-      'workers',
+    await interleave(unpinned, 'workers', [
       { name: 'workers-1', proc: one, url: one.url + entity, headers: auth, tree: true },
       { name: 'workers-2', proc: two, url: two.url + entity, headers: auth, tree: true },
-    );
+    ]);
   } finally {
     await Promise.all([one.stop(), two.stop()]);
   }
@@ -420,190 +453,6 @@ async function workerRounds(
     one: pick(unpinned.rounds, 'workers', 'workers-1'),
     two: pick(unpinned.rounds, 'workers', 'workers-2'),
   };
-}
-
-interface Extras {
-  rssIdle: { occi: number; bare: number };
-  startup: { occi: number[]; bare: number[] };
-  workers: { one: Round[]; two: Round[] } | undefined;
-  o: Options;
-}
-
-function summarise(rounds: Round[], x: Extras): Row[] {
-  const rows: Row[] = [];
-  const m = (rs: Round[], f: (r: Round) => number) => median(rs.map(f));
-  const s = (rs: Round[], f: (r: Round) => number, d = 0) => spread(rs.map(f), d);
-  for (const [scenario, label] of [
-    ['get-text', 'text/plain'],
-    ['get-json', 'JSON'],
-  ] as const) {
-    const a = pick(rounds, scenario, 'snf-occi');
-    const b = pick(rounds, scenario, 'bare');
-    if (a.length === 0) continue;
-    const rps = m(a, (r) => r.rps) / m(b, (r) => r.rps);
-    rows.push({
-      metric: `GET /compute/{id} req/s, ${label}`,
-      snfOcci: s(a, (r) => r.rps) + statusNote(a),
-      reference: s(b, (r) => r.rps) + statusNote(b),
-      ratio: ratio(
-        m(a, (r) => r.rps),
-        m(b, (r) => r.rps),
-      ),
-      goal: '≥ 0.8×',
-      met: rps >= 0.8 && statusNote(a) === '',
-    });
-    const cpu = m(a, (r) => r.cpuPerRequestUs) / m(b, (r) => r.cpuPerRequestUs);
-    rows.push({
-      metric: `CPU per request (µs), ${label}`,
-      snfOcci: s(a, (r) => r.cpuPerRequestUs),
-      reference: s(b, (r) => r.cpuPerRequestUs),
-      ratio: ratio(
-        m(a, (r) => r.cpuPerRequestUs),
-        m(b, (r) => r.cpuPerRequestUs),
-      ),
-      goal: '≤ 1.25×',
-      met: cpu <= 1.25,
-    });
-    rows.push({
-      metric: `p50 / p99 latency (ms), ${label}`,
-      snfOcci: `${fmt(
-        m(a, (r) => r.p50Ms),
-        2,
-      )} / ${fmt(
-        m(a, (r) => r.p99Ms),
-        2,
-      )}`,
-      reference: `${fmt(
-        m(b, (r) => r.p50Ms),
-        2,
-      )} / ${fmt(
-        m(b, (r) => r.p99Ms),
-        2,
-      )}`,
-      ratio: `${ratio(
-        m(a, (r) => r.p50Ms),
-        m(b, (r) => r.p50Ms),
-      )} / ${ratio(
-        m(a, (r) => r.p99Ms),
-        m(b, (r) => r.p99Ms),
-      )}`,
-      goal: '(none set; follows req/s)',
-    });
-  }
-  for (const [scenario, label] of [
-    ['list-text', 'text/plain'],
-    ['list-json', 'JSON'],
-  ] as const) {
-    const a = pick(rounds, scenario, 'snf-occi');
-    const b = pick(rounds, scenario, 'backend');
-    if (a.length === 0) continue;
-    const lat = m(a, (r) => r.p50Ms) / m(b, (r) => r.p50Ms);
-    rows.push({
-      metric: `GET /compute/ with ${fmt(x.o.servers)} servers, ${label}: p50 latency (ms) vs the backend's GET /servers/detail`,
-      snfOcci: s(a, (r) => r.p50Ms, 1) + statusNote(a),
-      reference: s(b, (r) => r.p50Ms, 1) + statusNote(b),
-      ratio: ratio(
-        m(a, (r) => r.p50Ms),
-        m(b, (r) => r.p50Ms),
-      ),
-      goal: '200, ≤ 2×',
-      met: lat <= 2 && statusNote(a) === '',
-    });
-  }
-  for (const [scenario, label, goal, limit] of [
-    ['query-text', 'GET /-/ CPU per request (µs), text/plain', '≤ 300 µs', 300],
-    ['query-json', 'GET /-/ CPU per request (µs), JSON', '≤ 300 µs', 300],
-    ['no-token', '401 without token, CPU per request (µs)', '≤ 100 µs', 100],
-  ] as const) {
-    const a = pick(rounds, scenario, 'snf-occi');
-    if (a.length === 0) continue;
-    const cpu = m(a, (r) => r.cpuPerRequestUs);
-    const expected = scenario === 'no-token' ? a[0]?.status === 401 : statusNote(a) === '';
-    rows.push({
-      metric: label,
-      snfOcci:
-        s(a, (r) => r.cpuPerRequestUs) +
-        (scenario === 'no-token' ? ` [status ${a[0]?.status}]` : statusNote(a)),
-      reference: '—',
-      ratio: '—',
-      goal,
-      met: cpu <= limit && expected,
-    });
-  }
-  const occiRounds = rounds.filter((r) => r.target === 'snf-occi');
-  const bareRounds = rounds.filter((r) => r.target === 'bare');
-  rows.push({
-    metric: 'RSS idle (MB, started and answered once)',
-    snfOcci: fmt(x.rssIdle.occi),
-    reference: fmt(x.rssIdle.bare),
-    ratio: ratio(x.rssIdle.occi, x.rssIdle.bare, 1),
-    goal: '≤ 80 MB',
-    met: x.rssIdle.occi <= 80,
-  });
-  const rssLoad = Math.max(...occiRounds.map((r) => r.rssMaxMb));
-  if (occiRounds.length > 0)
-    rows.push({
-      metric: 'RSS under load (MB, highest sampled)',
-      snfOcci: fmt(rssLoad),
-      reference: fmt(Math.max(...bareRounds.map((r) => r.rssMaxMb))),
-      ratio: '—',
-      goal: '≤ 150 MB',
-      met: rssLoad <= 150,
-    });
-  const up = median(x.startup.occi);
-  if (x.startup.occi.length > 0)
-    rows.push({
-      metric: `\`serve\` start to first answered request (ms, ${x.startup.occi.length} runs)`,
-      snfOcci: spread(x.startup.occi),
-      reference: spread(x.startup.bare),
-      ratio: ratio(up, median(x.startup.bare), 1),
-      goal: '≤ 1,000 ms',
-      met: up <= 1000,
-    });
-  if (x.workers) {
-    const r1 = m(x.workers.one, (r) => r.rps);
-    const r2 = m(x.workers.two, (r) => r.rps);
-    const wrk2 = m(x.workers.two, (r) => r.wrkCpuPerRequestUs * r.rps) / 1e6;
-    rows.push({
-      metric: 'GET /compute/{id} req/s, 2 workers vs 1 (issue 16)',
-      snfOcci: `${fmt(r2)} vs ${fmt(r1)}`,
-      reference: `wrk used ${fmt(wrk2 * 100)} % of a core at 2 workers`,
-      ratio: ratio(r2, r1),
-      goal: '≥ 1.6×',
-      met: r2 / r1 >= 1.6,
-    });
-  } else if (runs(x.o, 'workers')) {
-    rows.push({
-      metric: 'GET /compute/{id} req/s, 2 workers vs 1 (issue 16)',
-      snfOcci: 'n/a (no --workers yet)',
-      reference: '—',
-      ratio: '—',
-      goal: '≥ 1.6×',
-    });
-  }
-  const getRounds = rounds.filter((r) => r.scenario.startsWith('get-'));
-  if (getRounds.length === 0) return rows;
-  const wrkOcci = getRounds.filter((r) => r.target === 'snf-occi');
-  const wrkBare = getRounds.filter((r) => r.target === 'bare');
-  // The hardest case for the generator: the cheapest process, the most requests per second.
-  const wrkUs = m(wrkBare, (r) => r.wrkCpuPerRequestUs);
-  const bareUs = m(wrkBare, (r) => r.cpuPerRequestUs);
-  rows.push({
-    metric: 'load generator (wrk) CPU per request (µs), GET /compute/{id}, in the rounds of each',
-    snfOcci: s(wrkOcci, (r) => r.wrkCpuPerRequestUs),
-    reference: s(wrkBare, (r) => r.wrkCpuPerRequestUs),
-    ratio: `${ratio(wrkUs, bareUs)} of the bare proxy's own`,
-    goal: "< the measured process's",
-    met: wrkUs < bareUs,
-  });
-  rows.push({
-    metric: 'backend (simulator) CPU per request (µs), GET /compute/{id} text/plain',
-    snfOcci: s(pick(rounds, 'get-text', 'snf-occi'), (r) => r.backendCpuPerRequestUs),
-    reference: s(pick(rounds, 'get-text', 'bare'), (r) => r.backendCpuPerRequestUs),
-    ratio: '—',
-    goal: '(context)',
-  });
-  return rows;
 }
 
 process.once('SIGINT', () => {
