@@ -5,8 +5,10 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // Tests that spawn bin/snf-occi.js run dist/: build it from the current sources first.
     globalSetup: ['test/support/build-dist.ts'],
-    testTimeout: 20_000,
-    hookTimeout: 20_000,
+    // Deadlines only end a wait for something that will not happen: generous, so that a loaded
+    // machine cannot fail a test by being slow.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
     pool: 'forks',
   },
 });

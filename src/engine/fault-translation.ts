@@ -2,7 +2,7 @@
 // faults → the status the rules map them to (4xx pass through, 5xx → 502, 503 stays), with the
 // backend's own message where the rules can extract one. Backend 5xx text is never relayed.
 import { BackendFailure } from '../backend/backend-client.js';
-import type { CompiledFaults } from '../mapping/compile-rules.js';
+import type { FaultPlan } from '../mapping/plan.js';
 import type { Position } from '../mapping/build-categories.js';
 import { ExpressionError } from '../mapping/expressions.js';
 import { OcciError } from '../occi/errors.js';
@@ -17,7 +17,7 @@ export function transportError(e: BackendFailure, what: string): OcciError {
 }
 
 /** Maps a backend status outside the expected ones to an OCCI status. */
-export function mapStatus(status: number, faults: readonly (CompiledFaults | undefined)[]): number {
+export function mapStatus(status: number, faults: readonly (FaultPlan | undefined)[]): number {
   for (const f of faults) {
     const mapped = f?.status[String(status)];
     if (mapped !== undefined) return mapped;
@@ -30,7 +30,7 @@ export function mapStatus(status: number, faults: readonly (CompiledFaults | und
 export async function backendFault(
   status: number,
   body: unknown,
-  faults: readonly (CompiledFaults | undefined)[],
+  faults: readonly (FaultPlan | undefined)[],
   what: string,
 ): Promise<OcciError> {
   const occiStatus = mapStatus(status, faults);
@@ -69,13 +69,22 @@ export class RuleFailure extends OcciError {
 const CHOSEN = (status: number) =>
   (status >= 400 && status < 500) || status === 501 || status === 503 || status === 504;
 
+/** The rules are at fault (an expression failed, a budget ran out): 502 naming the rule. */
+export class RuleError extends OcciError {
+  constructor(
+    readonly origin: Position,
+    what: string,
+    detail: string,
+  ) {
+    super(502, `rule at ${where(origin)} failed (${what}): ${detail}`);
+  }
+}
+
 /** A failure of a rule's own expressions: the rule is at fault, so 502 naming it. */
 export function ruleError(e: unknown, origin: Position, what: string): OcciError {
-  if (e instanceof RuleFailure && !CHOSEN(e.status)) {
-    return new OcciError(502, `rule at ${where(origin)} failed (${what}): ${e.message}`);
-  }
+  if (e instanceof RuleFailure && !CHOSEN(e.status)) return new RuleError(origin, what, e.message);
   if (e instanceof OcciError) return e;
   if (e instanceof BackendFailure) return transportError(e, what);
   const detail = e instanceof ExpressionError || e instanceof Error ? e.message : String(e);
-  return new OcciError(502, `rule at ${where(origin)} failed (${what}): ${detail}`);
+  return new RuleError(origin, what, detail);
 }

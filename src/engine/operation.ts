@@ -1,6 +1,7 @@
 // The OCCI operations the server hands to the engine once a request is parsed, routed and
 // checked against the model. What an operation means for a backend is the engine's (and the
 // rules') business; the server only knows these shapes.
+import type { RuleSet } from '../mapping/load-rules.js';
 import type { AttributeValue, Category, Kind, Mixin } from '../occi/model.js';
 import type { CategoryRegistry } from '../occi/registry.js';
 import type { OcciDocument } from '../rendering/document.js';
@@ -54,11 +55,19 @@ export interface OperationResult {
   headers?: Record<string, string>;
 }
 
-export interface OperationContext {
+/** What a request hands to the engine besides the operation: everything it depends on, passed down. */
+export interface RequestContext {
+  /** The rule set the request was accepted with: used for every part of it, whatever reloads meanwhile. */
+  ruleSet: RuleSet;
   caller: Caller;
+  /** Names the request in logs and in the backend objects it creates. */
+  requestId: string;
+  signal?: AbortSignal;
+}
+
+export interface OperationContext extends RequestContext {
   /** The model as this caller sees it (provider categories, templates, their own mixins). */
   registry: CategoryRegistry;
-  signal?: AbortSignal;
 }
 
 /** Where a pass-through request goes: the full URL (service base + rest of the path + query) and the headers to add. */
@@ -71,11 +80,9 @@ export interface PassthroughTarget {
 export interface EntityService {
   execute(operation: Operation, context: OperationContext): Promise<OperationResult>;
   /** Categories the backend contributes for this caller (e.g. os_tpl/resource_tpl templates). */
-  categories(context: Omit<OperationContext, 'registry'>): Promise<Category[]>;
+  categories(context: RequestContext): Promise<Category[]>;
   /** The backend's id for the caller (validating their token), when the backend knows one. */
-  identify?(caller: Caller): Promise<string | undefined>;
+  identify?(ruleSet: RuleSet, caller: Caller): Promise<string | undefined>;
   /** Where a pass-through route sends this path (undefined when no route declares its prefix). */
-  passthrough?(caller: Caller, path: string, search: string): Promise<PassthroughTarget | undefined>;
-  /** Whether some pass-through route declares a prefix of this path (cheap, synchronous). */
-  isPassthrough?(path: string): boolean;
+  passthrough?(context: RequestContext, path: string, search: string): Promise<PassthroughTarget | undefined>;
 }

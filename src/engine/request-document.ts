@@ -79,6 +79,14 @@ export function requestDocument(
         attributes: input.attributes,
         links: input.links.map((l) => linkDocument(l, idOf)),
       });
+      // A link's ends, resolved: {location, kind, id}.
+      for (const [end, name] of [
+        ['source', 'occi.core.source'],
+        ['target', 'occi.core.target'],
+      ] as const) {
+        const location = input.attributes[name];
+        if (typeof location === 'string') doc[end] = { location, ...idOf(location) };
+      }
       break;
     }
     case 'update':

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { BackendClient } from '../backend/backend-client.js';
 import { BackendFailure } from '../backend/backend-client.js';
-import type { MappingRules } from '../mapping/compile-rules.js';
+import type { MappingPlans } from '../mapping/plan.js';
 import { OcciError } from '../occi/errors.js';
 import { backendFault, ruleError, transportError } from './fault-translation.js';
 
@@ -32,7 +32,7 @@ export class SessionCache {
     return this.identityUrl?.replace(/\/v\d+(\.\d+)?\/?$/, '');
   }
 
-  unauthorized(mapping: MappingRules, message: string): OcciError {
+  unauthorized(mapping: MappingPlans, message: string): OcciError {
     const base = this.identityBase();
     const challenge = mapping.identity?.challenge;
     const headers: Record<string, string> = {};
@@ -40,7 +40,7 @@ export class SessionCache {
     return new OcciError(401, message, headers);
   }
 
-  async resolve(mapping: MappingRules, token: string | undefined): Promise<Session> {
+  async resolve(mapping: MappingPlans, token: string | undefined): Promise<Session> {
     const identity = mapping.identity;
     if (!identity || !this.identityUrl) return { catalog: new Map() };
     if (!token) throw this.unauthorized(mapping, 'authentication required: send an X-Auth-Token');
@@ -53,7 +53,7 @@ export class SessionCache {
       const body = identity.body ? await identity.body.evaluate({}, { token }) : undefined;
       res = await this.client.send({
         method: identity.method,
-        url: this.identityUrl.replace(/\/$/, '') + identity.path.fill({}),
+        url: this.identityUrl.replace(/\/$/, '') + identity.path.fill(() => undefined),
         headers: { accept: 'application/json' },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
@@ -99,7 +99,7 @@ export class SessionCache {
   }
 
   /** The base URL of a service for this session. */
-  serviceUrl(mapping: MappingRules, session: Session, name: string): string {
+  serviceUrl(mapping: MappingPlans, session: Session, name: string): string {
     const def = mapping.services.get(name);
     if (!def) throw new OcciError(502, `service '${name}' is not declared`);
     if (def.url) return def.url.replace(/\/$/, '');

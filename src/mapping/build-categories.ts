@@ -47,6 +47,8 @@ interface RawCategory {
   applies?: string[];
   attributes?: Record<string, RawAttribute>;
   actions?: string[];
+  source?: string[];
+  target?: string[];
 }
 interface RawFile {
   kinds?: RawCategory[];
@@ -142,6 +144,15 @@ export function buildCategories(files: readonly CheckedFile[]): {
           if (raw.location) category.location = raw.location;
           if (raw.parent)
             refs.push({ from: id, path: [...path, 'parent'], file, target: raw.parent, expect: 'kind' });
+          // A link kind names the kinds it joins (OCCI Infrastructure: a network interface joins a
+          // compute to a network); the engine checks link ends against them.
+          for (const end of ['source', 'target'] as const) {
+            if (!raw[end]) continue;
+            category[end] = raw[end];
+            raw[end].forEach((k, i) => {
+              refs.push({ from: id, path: [...path, end, i], file, target: k, expect: 'kind' });
+            });
+          }
         } else if (section === 'mixins') {
           category = {
             class: 'mixin',

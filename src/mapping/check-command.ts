@@ -2,6 +2,7 @@
 import { DEFAULT_RULES_DIR } from './default-rules.js';
 import { loadRules } from './load-rules.js';
 import { formatProblem } from './problems.js';
+import { ruleExpressions } from './rule-expressions.js';
 
 export const checkCommand = {
   summary: 'Check rule files and print every problem with file:line:col',
@@ -9,7 +10,9 @@ export const checkCommand = {
 
 Loads every *.yaml rule file under DIR (default: the shipped mappings/), validates them against
 schemas/mapping.schema.json, compiles every JSONata expression and cross-checks references.
-Prints each problem as file:line:col code: message, with a hint.
+Prints each problem as file:line:col code: message, with a hint, and a warning for each
+expression the compiler does not cover (it then runs on the slower jsonata library; warnings do
+not fail the check).
 Exit status: 0 when the rules are clean, 1 when there are problems, 2 on usage errors.`,
   async run(args: string[]): Promise<number> {
     const positional = args.filter((a) => !a.startsWith('-'));
@@ -31,9 +34,22 @@ Exit status: 0 when the rules are clean, 1 when there are problems, 2 on usage e
       return 1;
     }
     const rs = result.ruleSet!;
+    const fallbacks = ruleExpressions(rs.mapping).filter((f) => !f.expression.compiled);
+    for (const { expression, origin } of fallbacks) {
+      const at = origin ? `${origin.file}:${origin.line}:${origin.col}` : '(rules)';
+      const first = expression.source.trim().split('\n')[0]!.slice(0, 60);
+      console.log(
+        `${at} warning: expression runs on the jsonata library (${expression.fallbackReason}): ${first}`,
+      );
+    }
     const rules = [...rs.mapping.rules.values()].reduce((n, list) => n + list.length, 0);
     console.log(
-      `ok: ${rs.files.length} files, ${rs.registry.all().length} categories, ${rules} rules, ${rs.mapping.templates.length} templates, ${rs.mapping.services.size} services`,
+      `ok: ${rs.files.length} files, ${rs.registry.all().length} categories, ${rules} rules, ${rs.mapping.templates.length} templates, ${rs.mapping.services.size} services` +
+        (fallbacks.length ? `, ${fallbacks.length} warning${fallbacks.length === 1 ? '' : 's'}` : ''),
+    );
+    const l = rs.mapping.limits;
+    console.log(
+      `limits per request: ${l.maxSteps} evaluation steps, depth ${l.maxDepth}, output ${l.maxOutput} (counted, not timed)`,
     );
     return 0;
   },

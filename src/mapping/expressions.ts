@@ -1,43 +1,35 @@
-// JSONata expressions of the rule files: compiled once at load, checked for forbidden functions,
-// and evaluated under a time and depth limit so that no rule can hang or exhaust the server.
+// JSONata expressions of the rule files: parsed once at load, checked for forbidden functions,
+// and compiled into synchronous closures (src/mapping/jsonata/compile.ts); an expression the
+// compiler does not cover runs on the jsonata library instead (`compiled: false`, with the
+// reason). Both are held to the same deterministic Budget: steps, depth and output size.
 import jsonata from 'jsonata';
-import { OcciError } from '../occi/errors.js';
+import { Budget } from './jsonata/budget.js';
+import { compileProgram, type Node, Unsupported } from './jsonata/compile.js';
+import { ExpressionError } from './jsonata/errors.js';
+import { fallbackFor } from './jsonata/fallback.js';
+import { enter, isPassThrough, leave } from './jsonata/runtime.js';
+import { Scope } from './jsonata/scope.js';
+import { exportValue } from './jsonata/values.js';
 
-export interface ExpressionLimits {
-  /** Wall-clock budget of one evaluation, in ms. */
-  timeoutMs: number;
-  /** Deepest nesting of evaluation (recursion included). */
-  maxDepth: number;
-}
-
-// 250 ms rather than the 100 ms proxies often use: a first evaluation on a cold process (JIT) of
-// an expression that sorts a few dozen templates was measured at over 100 ms.
-export const DEFAULT_EXPRESSION_LIMITS: ExpressionLimits = { timeoutMs: 250, maxDepth: 200 };
+export { Budget, DEFAULT_EXPRESSION_LIMITS, type ExpressionLimits } from './jsonata/budget.js';
+export { ExpressionError, NotKnownYet } from './jsonata/errors.js';
+export { BUILTINS } from './jsonata/functions.js';
+export { Scope } from './jsonata/scope.js';
 
 /** Functions that would let a rule run code it builds at run time. */
 const FORBIDDEN = new Set(['eval']);
 
-export class ExpressionError extends Error {
-  constructor(
-    message: string,
-    readonly code: string,
-    readonly position?: number,
-  ) {
-    super(message);
-  }
-}
-
 export interface Expression {
-  source: string;
+  readonly source: string;
   /** Variables the expression reads without defining them (`$x`, not calls `$f(...)`): they must come from bindings. */
-  freeVariables: string[];
-  evaluate(input: unknown, bindings?: Record<string, unknown>, limits?: ExpressionLimits): Promise<unknown>;
-}
-
-interface Guard {
-  start: number;
-  depth: number;
-  limits: ExpressionLimits;
+  readonly freeVariables: readonly string[];
+  /** `$names` the expression calls without defining them: helpers, shared functions and built-ins. */
+  readonly calledFunctions: readonly string[];
+  /** False when the expression runs on the jsonata library (see fallbackReason). */
+  readonly compiled: boolean;
+  readonly fallbackReason?: string;
+  /** Synchronous when compiled; a Promise only on the jsonata fallback. */
+  evaluate(input: unknown, scope?: Scope | Record<string, unknown>, budget?: Budget): unknown;
 }
 
 type AstNode = { type?: string; value?: unknown; position?: number; [key: string]: unknown };
@@ -60,30 +52,39 @@ function findForbidden(node: unknown): AstNode | undefined {
   return undefined;
 }
 
-function checkGuard(guard: Guard): void {
-  if (guard.depth > guard.limits.maxDepth) {
-    throw new ExpressionError(`expression nested deeper than ${guard.limits.maxDepth} levels`, 'depth');
+/** Library errors are plain objects with a code; everything but OCCI errors and ours becomes an ExpressionError. */
+function toExpressionError(e: unknown): unknown {
+  if (isPassThrough(e)) return e;
+  if (e instanceof RangeError && /call stack/i.test(e.message)) {
+    return new ExpressionError('expression recursed too deeply (JavaScript stack exhausted)', 'depth');
   }
-  if (Date.now() - guard.start > guard.limits.timeoutMs) {
-    throw new ExpressionError(`expression ran longer than ${guard.limits.timeoutMs} ms`, 'timeout');
-  }
+  const err = e as { message?: string; code?: string; position?: number };
+  return new ExpressionError(err?.message ?? String(e), err?.code ?? 'evaluation', err?.position);
 }
 
-const ENTRY = Symbol.for('jsonata.__evaluate_entry');
-const EXIT = Symbol.for('jsonata.__evaluate_exit');
-
-type Env = { lookup(name: string): unknown };
+const asScope = (scope: Scope | Record<string, unknown> | undefined): Scope =>
+  scope instanceof Scope ? scope : new Scope(scope);
 
 /** Compiles an expression; throws ExpressionError (with the offset in the source) when it is invalid. */
-export function compileExpression(source: string, functions: Record<string, unknown> = {}): Expression {
-  let compiled: ReturnType<typeof jsonata>;
+export function compileExpression(source: string): Expression {
+  return build(source, false);
+}
+
+/** The same expression, always run by the jsonata library under the Budget (tests and benchmarks). */
+export function libraryExpression(source: string): Expression {
+  return build(source, true);
+}
+
+function build(source: string, forceLibrary: boolean): Expression {
+  let parsed: ReturnType<typeof jsonata>;
   try {
-    compiled = jsonata(source);
+    parsed = jsonata(source);
   } catch (e) {
     const err = e as { message?: string; code?: string; position?: number };
     throw new ExpressionError(err.message ?? 'invalid expression', err.code ?? 'syntax', err.position);
   }
-  const forbidden = findForbidden(compiled.ast());
+  const ast = parsed.ast();
+  const forbidden = findForbidden(ast);
   if (forbidden) {
     throw new ExpressionError(
       `$${String(forbidden.value)} is not allowed in rules`,
@@ -91,45 +92,66 @@ export function compileExpression(source: string, functions: Record<string, unkn
       forbidden.position,
     );
   }
-  const freeVariables = findFreeVariables(compiled.ast());
-  const assign = compiled.assign as (name: string | symbol, value: unknown) => void;
-  assign(ENTRY, (_expr: unknown, _input: unknown, env: Env) => {
-    const guard = env.lookup('__guard') as Guard | undefined;
-    if (!guard) return;
-    guard.depth++;
-    checkGuard(guard);
-  });
-  assign(EXIT, (_expr: unknown, _input: unknown, env: Env) => {
-    const guard = env.lookup('__guard') as Guard | undefined;
-    if (guard) guard.depth--;
-  });
-  for (const [name, fn] of Object.entries(functions)) compiled.assign(name, fn);
+  const { free: freeVariables, called: calledFunctions } = findNames(ast);
+  let program: ReturnType<typeof compileProgram> | undefined;
+  let fallbackReason: string | undefined;
+  try {
+    if (forceLibrary) throw new Unsupported('run by the jsonata library on request');
+    program = compileProgram(ast as Node);
+  } catch (e) {
+    // Unsupported: outside the compiled subset. Anything else would be a compiler bug: the
+    // library still runs the expression, and `check` shows the reason.
+    fallbackReason = e instanceof Unsupported ? e.message : `compiler error: ${(e as Error).message}`;
+  }
+  if (program) {
+    const run = program;
+    return {
+      source,
+      freeVariables,
+      calledFunctions,
+      compiled: true,
+      evaluate(input, scope, budget = new Budget()) {
+        const saved = enter({ budget, scope: asScope(scope), root: input });
+        const depth = budget.depth;
+        try {
+          return exportValue(run.run(input));
+        } catch (e) {
+          budget.depth = depth;
+          throw toExpressionError(e);
+        } finally {
+          leave(saved);
+        }
+      },
+    };
+  }
+  const fallback = fallbackFor(parsed);
+  const names = [...new Set([...freeVariables, ...calledFunctions])];
   return {
     source,
     freeVariables,
-    async evaluate(input, bindings = {}, limits = DEFAULT_EXPRESSION_LIMITS) {
-      const guard: Guard = { start: Date.now(), depth: 0, limits };
+    calledFunctions,
+    compiled: false,
+    fallbackReason,
+    async evaluate(input, scope, budget = new Budget()) {
       try {
-        return await compiled.evaluate(input, { ...bindings, __guard: guard });
+        return exportValue(await fallback.evaluate(input, asScope(scope), budget, names), true);
       } catch (e) {
-        // $fail(status, message) in a rule raises an OCCI error on purpose: let it through.
-        if (e instanceof ExpressionError || e instanceof OcciError) throw e;
-        const err = e as { message?: string; code?: string; position?: number };
-        throw new ExpressionError(err.message ?? String(e), err.code ?? 'evaluation', err.position);
+        throw toExpressionError(e);
       }
     },
   };
 }
 
 /**
- * Names read as `$name` but defined nowhere in the expression (not by `:=`, a lambda parameter,
- * or a `@$`/`#$` binding). Function calls are left out: an unknown function fails loudly at run
- * time, while an unbound variable would silently be undefined.
+ * Names read as `$name` (free) or called as `$name(...)` but defined nowhere in the expression
+ * (not by `:=`, a lambda parameter, or a `@$`/`#$` binding). An unknown function fails loudly at
+ * run time, while an unbound variable would silently be undefined: hence the two lists.
  */
-function findFreeVariables(ast: unknown): string[] {
+function findNames(ast: unknown): { free: string[]; called: string[] } {
   const defined = new Set<string>();
   const read = new Set<string>();
-  const visit = (node: unknown, called = false): void => {
+  const called = new Set<string>();
+  const visit = (node: unknown, isCalled = false): void => {
     if (Array.isArray(node)) {
       for (const n of node) visit(n);
       return;
@@ -145,13 +167,17 @@ function findFreeVariables(ast: unknown): string[] {
       for (const a of (n.arguments as AstNode[] | undefined) ?? []) defined.add(String(a.value));
     if (typeof n.focus === 'string') defined.add(n.focus);
     if (typeof n.index === 'string') defined.add(n.index);
-    if (n.type === 'variable' && typeof n.value === 'string' && n.value !== '' && n.value !== '$' && !called)
-      read.add(n.value);
+    if (n.type === 'variable' && typeof n.value === 'string' && n.value !== '' && n.value !== '$') {
+      (isCalled ? called : read).add(n.value);
+    }
     for (const [key, value] of Object.entries(n)) {
       if (key === 'arguments' && n.type === 'lambda') continue;
       visit(value, key === 'procedure');
     }
   };
   visit(ast);
-  return [...read].filter((name) => !defined.has(name));
+  return {
+    free: [...read].filter((name) => !defined.has(name)),
+    called: [...called].filter((name) => !defined.has(name)),
+  };
 }

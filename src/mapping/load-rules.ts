@@ -6,7 +6,8 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { CategoryRegistry } from '../occi/registry.js';
 import { buildCategories, type Position } from './build-categories.js';
-import { compileRules, type MappingRules } from './compile-rules.js';
+import { compileMapping } from './compile/index.js';
+import type { MappingPlans } from './plan.js';
 import { type Problem, problem } from './problems.js';
 import { checkSchema } from './schema-check.js';
 import { type CheckedFile, parseSourceFile } from './source-file.js';
@@ -15,7 +16,7 @@ export interface RuleSet {
   /** The provider's categories: the Core kinds and everything the rule files declare. */
   registry: CategoryRegistry;
   /** The compiled backend mapping: services, identity, rules, templates, pass-through routes. */
-  mapping: MappingRules;
+  mapping: MappingPlans;
   /** Where each category was declared, for messages and `explain`. */
   origins: Map<string, Position>;
   files: string[];
@@ -79,6 +80,17 @@ export async function loadRules(dir: string, options: { displayRoot?: string } =
       continue;
     }
     const file = parseSourceFile(display(path), text);
+    const version = (file.data as { version?: unknown } | undefined)?.version;
+    if (version === 1) {
+      problems.push(
+        problem(
+          file.positionOf(['version']),
+          'old-version',
+          'this file is written in rule language 1; snf-occi reads version 2',
+        ),
+      );
+      continue;
+    }
     const schema = checkSchema(file);
     problems.push(...file.problems, ...schema.problems);
     files.push({ ...file, isValid: schema.isValid });
@@ -87,14 +99,14 @@ export async function loadRules(dir: string, options: { displayRoot?: string } =
   const built = buildCategories(files);
   problems.push(...built.problems);
   const registry = new CategoryRegistry(built.decls.categories);
-  const compiled = compileRules(files, registry);
+  const compiled = compileMapping(files, registry);
   problems.push(...compiled.problems);
   if (problems.length > 0) return { problems };
   return {
     problems,
     ruleSet: {
       registry,
-      mapping: compiled.rules,
+      mapping: compiled.mapping,
       origins: built.decls.origins,
       files: files.map((f) => f.path),
       generation: ++generation,

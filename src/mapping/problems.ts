@@ -29,7 +29,14 @@ export const PROBLEM_CATALOGUE = {
   expression: 'Fix the JSONata expression (https://docs.jsonata.org); $eval is not allowed.',
   'unknown-service': 'Declare the service under `services:` in some rule file, or fix its name.',
   'unbound-variable':
-    'Bind the variable with `bind:` (rule or step) or `params:` (step); {id} and $id are the entity id.',
+    'Name the value with a step before this one (`value:` computes one); $request, $id and $item are always there.',
+  'reads-input':
+    'Rule expressions read named values ($request, $id, $<step>): write `$server.server.id`, not `server.server.id`.',
+  'unknown-function':
+    'Use a JSONata function (https://docs.jsonata.org), a helper, or one defined under `functions:`.',
+  'reserved-name': 'Rename the step: helpers, shared functions, request, id, item and requestId are taken.',
+  'old-version':
+    'Rule language 1 was replaced by 2 (docs/mapping.md, "From version 1"): values are $names, `bind`/`params` became value steps.',
   'action-without-rule':
     'Every action a mapped kind offers needs a rule (use `unsupported:` for ones the backend cannot do).',
   'missing-action': 'A rule with operation: action names the action it maps with `action:`.',

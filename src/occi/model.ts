@@ -34,6 +34,10 @@ export interface CategoryBase {
 export interface Kind extends CategoryBase {
   class: 'kind';
   parent?: string;
+  /** For link kinds: the kinds a link of this kind may start from (sub-kinds included); any when absent. */
+  source?: string[];
+  /** For link kinds: the kinds a link of this kind may point to (sub-kinds included); any when absent. */
+  target?: string[];
   actions: string[];
   /** Collection path, ending in '/'; absent for abstract kinds (entity). */
   location?: string;

@@ -2,10 +2,12 @@
 // (query interface, collection, entity), turns it into an Operation for the entity service, and
 // renders the outcome in the media type the client accepts. Every failure becomes an OCCI error
 // in that media type; nothing escapes as an unhandled exception.
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Caller, EntityService, OperationResult } from '../engine/operation.js';
+import type { Caller, EntityService, OperationResult, RequestContext } from '../engine/operation.js';
 import { badRequest, methodNotAllowed, notFound, OcciError } from '../occi/errors.js';
 import { type AdminOptions, handleAdmin } from './admin.js';
+import { dispatch, QUERY_PATHS } from './dispatch.js';
 import { forward } from './passthrough.js';
 import { type RoutedRequest, route } from './route-request.js';
 import type { Category } from '../occi/model.js';
@@ -34,11 +36,11 @@ export interface AppState {
   admin?: AdminOptions;
 }
 
-const QUERY_PATHS = new Set(['/-/', '/.well-known/org/ogf/occi/-/']);
 const SUPPORTED = { major: 1, minor: 2 };
 
 interface OcciRequest extends RoutedRequest {
   caller: Caller;
+  context: RequestContext;
 }
 
 /** Percent-encodes what may not appear raw in a URI path, so rendered locations are always safe. */
@@ -58,7 +60,10 @@ function versionTooHigh(userAgent: string | undefined): string | undefined {
 export function createOcciHandler(getState: () => AppState) {
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = process.hrtime.bigint();
-    const state = getState(); // one rule set for the whole request, even if a reload happens meanwhile
+    // One rule set for the whole request, even if a reload happens meanwhile: it travels in the
+    // request context to the engine, down to the last backend call and the rendering.
+    const state = getState();
+    const requestId = randomUUID();
     res.setHeader('Server', SERVER_HEADER);
     const path = (req.url ?? '/').split('?')[0]!;
     if (path.startsWith('/_admin/')) {
@@ -80,8 +85,8 @@ export function createOcciHandler(getState: () => AppState) {
     let rendering: Rendering = 'text/plain';
     try {
       const target = parseTarget(req.url ?? '/');
-      if (state.service.isPassthrough?.(target.path)) {
-        await passThrough(req, res, target, state);
+      if (dispatch(state.ruleSet, target.path).type === 'passthrough') {
+        await passThrough(req, res, target, state, requestId);
         state.log.info('pass-through', {
           method: req.method,
           path: loggablePath(req.url ?? ''),
@@ -95,7 +100,7 @@ export function createOcciHandler(getState: () => AppState) {
         target.path.endsWith('/') &&
         !QUERY_PATHS.has(target.path);
       rendering = negotiate(req.headers.accept, listing);
-      reply = await respond(req, target, state, renderContext, rendering);
+      reply = await respond(req, target, state, renderContext, rendering, requestId);
     } catch (e) {
       reply = { status: 500, document: { type: 'error', error: new OcciError(500, 'internal error') } };
       if (e instanceof OcciError) {
@@ -168,10 +173,11 @@ async function passThrough(
   res: ServerResponse,
   target: Target,
   state: AppState,
+  requestId: string,
 ): Promise<void> {
   const token = typeof req.headers['x-auth-token'] === 'string' ? req.headers['x-auth-token'] : undefined;
   const destination = await state.service.passthrough?.(
-    { ...(token ? { token } : {}) },
+    { ruleSet: state.ruleSet, caller: token ? { token } : {}, requestId },
     target.path,
     target.query.toString(),
   );
@@ -185,6 +191,7 @@ async function respond(
   state: AppState,
   ctx: RenderContext,
   rendering: Rendering,
+  requestId: string,
 ): Promise<Reply> {
   const tooHigh = versionTooHigh(req.headers['user-agent']);
   if (tooHigh)
@@ -195,13 +202,14 @@ async function respond(
   const parsed = parseRequest({ headers: headerLists(req), contentType: req.headers['content-type'], body });
   const token = typeof req.headers['x-auth-token'] === 'string' ? req.headers['x-auth-token'] : undefined;
   const caller = await identifyCaller(state, token);
-  const request: OcciRequest = { method, path, query, parsed, caller };
+  const context: RequestContext = { ruleSet: state.ruleSet, caller, requestId };
+  const request: OcciRequest = { method, path, query, parsed, caller, context };
 
-  const view = await registryView(state, caller);
+  const view = await registryView(state, context);
   ctx.registry = view;
   if (QUERY_PATHS.has(path)) return queryInterface(request, state, view, rendering, ctx);
   const operation = route(request, view);
-  const result: OperationResult = await state.service.execute(operation, { caller, registry: view });
+  const result: OperationResult = await state.service.execute(operation, { ...context, registry: view });
   return result;
 }
 
@@ -212,13 +220,14 @@ async function respond(
  */
 async function identifyCaller(state: AppState, token: string | undefined): Promise<Caller> {
   if (!token) return {};
-  const userId = state.service.identify ? await state.service.identify({ token }) : undefined;
+  const userId = state.service.identify ? await state.service.identify(state.ruleSet, { token }) : undefined;
   return { token, userKey: state.store.userKey(userId ? `user:${userId}` : `token:${token}`) };
 }
 
 /** The model as this caller sees it: the provider's categories, backend templates, their own mixins. */
-async function registryView(state: AppState, caller: Caller): Promise<CategoryRegistry> {
-  const templates = await state.service.categories({ caller });
+async function registryView(state: AppState, context: RequestContext): Promise<CategoryRegistry> {
+  const { caller } = context;
+  const templates = await state.service.categories(context);
   const own = caller.userKey ? state.store.list(caller.userKey) : [];
   // Rebuilt only when one of its parts changed (template lists and user mixins are replaced, never mutated).
   const key = caller.userKey ?? '';
@@ -299,7 +308,10 @@ async function queryInterface(
     const mixin = view.mixin(id);
     if (!mixin || !state.ruleSet.mapping.userMixinBase) continue;
     try {
-      await state.service.execute({ op: 'set-members', mixin, locations: [] }, { caller, registry: view });
+      await state.service.execute(
+        { op: 'set-members', mixin, locations: [] },
+        { ...request.context, registry: view },
+      );
     } catch (e) {
       if (!(e instanceof OcciError) || e.status !== 501) throw e;
     }

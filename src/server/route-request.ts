@@ -12,25 +12,13 @@ import type { Kind, Mixin } from '../occi/model.js';
 import { typeId } from '../occi/model.js';
 import type { CategoryRegistry } from '../occi/registry.js';
 import type { ParsedRequest } from '../rendering/parsed.js';
+import { entityAtPath } from '../occi/locations.js';
 
 export interface RoutedRequest {
   method: string;
   path: string;
   query: URLSearchParams;
   parsed: ParsedRequest;
-}
-
-/** Finds the kind whose collection holds this entity path: /compute/123 → compute, id 123. */
-function entityAt(path: string, view: CategoryRegistry): { kind: Kind; id: string } | undefined {
-  const slash = path.lastIndexOf('/');
-  if (slash <= 0 || slash === path.length - 1) return undefined;
-  const kind = view.atLocation(path.slice(0, slash + 1));
-  if (kind?.class !== 'kind') return undefined;
-  try {
-    return { kind, id: decodeURIComponent(path.slice(slash + 1)) };
-  } catch {
-    throw badRequest(`path '${path}' has a malformed percent-encoding`);
-  }
 }
 
 function filterOf(parsed: ParsedRequest) {
@@ -43,7 +31,8 @@ export function route(request: RoutedRequest, view: CategoryRegistry): Operation
   if (query.has('action') && !actionTerm) throw badRequest("query parameter 'action' needs an action term");
   const collection = view.atLocation(path);
   if (collection) return collectionOperation(method, collection, actionTerm, parsed, view);
-  const entity = entityAt(path, view);
+  // Malformed percent-encoding never gets here: the server refuses such paths first.
+  const entity = entityAtPath(view, path);
   if (entity) return entityOperation(method, { ...entity, location: path }, actionTerm, parsed, view);
   const holdsCollections = view.all().some((c) => c.class !== 'action' && c.location?.startsWith(path));
   if (path.endsWith('/') && holdsCollections) {

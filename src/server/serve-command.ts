@@ -5,7 +5,7 @@ import { loadRules } from '../mapping/load-rules.js';
 import { formatProblem } from '../mapping/problems.js';
 import { createLog, type Level } from './log.js';
 import { startOcciServer } from './occi-server.js';
-import { MappingService } from '../engine/mapping-service.js';
+import { MappingEngine } from '../engine/engine.js';
 import type { RunningSimulator } from '../simulator/index.js';
 
 const usage = `Usage: snf-occi serve [options]
@@ -84,8 +84,7 @@ export const serveCommand = {
       console.log(`snf-occi: embedded Cyclades simulator on ${simulator.url}`);
       for (const u of simulator.users) console.log(`snf-occi: demo user ${u.name}: X-Auth-Token: ${u.token}`);
     }
-    let currentRules = () => loaded.ruleSet!;
-    const service = new MappingService(() => currentRules(), { identityUrl: backend, log });
+    const service = new MappingEngine({ identityUrl: backend, log });
     const adminToken = values['admin-token'] ?? process.env.SNF_OCCI_ADMIN_TOKEN;
     let server: Awaited<ReturnType<typeof startOcciServer>>;
     try {
@@ -106,7 +105,6 @@ export const serveCommand = {
       await simulator?.close();
       return 1;
     }
-    currentRules = () => server.state().ruleSet;
     const onHangup = () => void server.reloader?.reload('SIGHUP');
     process.on('SIGHUP', onHangup);
     console.log(`snf-occi: serving OCCI on ${server.url} (query interface: ${server.url}/-/)`);

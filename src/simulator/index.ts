@@ -8,7 +8,7 @@ import { createAdmin } from './admin.js';
 import { FaultInjector, type InjectedFault } from './fault-injection.js';
 import { createListener } from './http.js';
 import { Ipv4Pool, hostRange, parseCidr4, parseIpv4 } from './ip-address.js';
-import { DEFAULT_DELAYS, type Delays, Lifecycle } from './lifecycle.js';
+import { DEFAULT_DELAYS, type DelayKind, type Delays, Lifecycle } from './lifecycle.js';
 import { DEFAULT_QUOTAS, Quotas } from './quotas.js';
 import { type LoggedRequest, RequestLog } from './request-log.js';
 import { buildServices } from './routes.js';
@@ -19,6 +19,7 @@ import { Store } from './store.js';
 import { createUsers } from './users.js';
 
 export type { InjectedFault } from './fault-injection.js';
+export type { DelayKind } from './lifecycle.js';
 export type { LoggedRequest } from './request-log.js';
 export type { SimulatorSnapshot, UserSnapshot } from './snapshot.js';
 export { DEFAULT_TOKEN } from './users.js';
@@ -52,6 +53,12 @@ export interface RunningSimulator {
   clearFaults(): void;
   /** Make the next `times` server builds end in ERROR (default 1). */
   failBuilds(times?: number): void;
+  /** From now on, jobs of these kinds (and no others) wait for releaseJobs() instead of their delay. */
+  holdJobs(kinds: readonly DelayKind[]): void;
+  /** Kinds of the jobs waiting to be released, oldest first. */
+  heldJobs(): DelayKind[];
+  /** Completes the held jobs of this kind (all held jobs when omitted) now. */
+  releaseJobs(kind?: DelayKind): void;
   snapshot(): SimulatorSnapshot;
   /** Most recent requests (up to 1000), oldest first; paths without query strings or tokens. */
   readonly requestLog: LoggedRequest[];
@@ -211,6 +218,9 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
     failBuilds: (times = 1) => {
       sim.failBuilds = times;
     },
+    holdJobs: (kinds) => lifecycle.hold(kinds),
+    heldJobs: () => lifecycle.heldKinds(),
+    releaseJobs: (kind) => lifecycle.release(kind),
     snapshot: () => takeSnapshot(sim),
     get requestLog() {
       return log.entries();

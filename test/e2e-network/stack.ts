@@ -2,12 +2,12 @@
 // (jobs complete at once), the mapping engine with the shipped rules (mappings/), and the OCCI
 // server on port 0 with a temporary state directory. One user; logs kept in memory.
 //
-//   OCCI client → OCCI server → MappingService → simulator
+//   OCCI client → OCCI server → MappingEngine → simulator
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MappingService } from '../../src/engine/mapping-service.js';
+import { MappingEngine } from '../../src/engine/engine.js';
 import { loadRules, type RuleSet } from '../../src/mapping/load-rules.js';
 import { formatProblem } from '../../src/mapping/problems.js';
 import { createLog } from '../../src/server/log.js';
@@ -48,7 +48,7 @@ export async function startNetworkStack(): Promise<NetworkStack> {
   const logLines: string[] = [];
   const log = createLog({ level: 'debug', write: (line) => logLines.push(line) });
   let server: RunningOcciServer | undefined;
-  const service = new MappingService(() => server!.state().ruleSet, { identityUrl: sim.identityUrl, log });
+  const service = new MappingEngine({ identityUrl: sim.identityUrl, log });
   server = await startOcciServer({ port: 0, ruleSet, stateDir, service, log });
   const userId = sim.users[0]!.userId;
   return {

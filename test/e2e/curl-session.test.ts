@@ -239,8 +239,8 @@ describe('a curl session: snf-occi serve and the simulator as separate processes
       await waitForState(location, 'inactive');
       expect((await action(location, 'start')).status).toBe(200);
       await waitForState(location, 'active');
+      // The restart answers once the server is REBOOT (inactive): waiting for active waits for the reboot.
       expect((await action(location, 'restart', 'method="graceful"')).status).toBe(200);
-      await sleep(100);
       await waitForState(location, 'active');
 
       // Rename.

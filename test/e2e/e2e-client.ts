@@ -21,6 +21,7 @@ import {
   splitTypeId,
   unquoteText,
 } from '../support/occi-clients.js';
+import { checkOcciJsonResponse } from '../support/occi-schema.js';
 
 export const INFRA = 'http://schemas.ogf.org/occi/infrastructure#';
 export const COMPUTE = `${INFRA}compute`;
@@ -353,13 +354,19 @@ export function sendRaw(
             headerBytes += raw[i]!.length + raw[i + 1]!.length + 4;
           }
           const contentType = (out.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-          resolve({
+          const response = {
             status: res.statusCode ?? 0,
             headers: out,
             contentType,
             body: Buffer.concat(chunks).toString('utf8'),
             headerBytes,
-          });
+          };
+          try {
+            checkOcciJsonResponse(response);
+            resolve(response);
+          } catch (e) {
+            reject(e);
+          }
         });
       },
     );

@@ -1,7 +1,10 @@
 // Explain: what an OCCI request would do, without sending anything. For a compute create with the
-// shipped rules: exactly one POST {compute}/servers with the body the rule builds, the rule's and
-// the step's file:line:col, and no backend call at all (no backend even runs). The CLI prints the
-// same; the admin endpoint answers it without touching the backend either.
+// shipped rules that names its image and flavor: exactly one POST {compute}/servers with the body
+// the rule builds, the rule's and the step's file:line:col, and no backend call at all (no backend
+// even runs). A create that leaves the image or flavor to be picked from the template lists (not
+// fetched when explaining) says what its body depends on (`pending.uses`) instead of showing a
+// guessed body. The CLI prints the same; the admin endpoint answers it without touching the
+// backend either.
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -47,7 +50,16 @@ const createInput = {
   body: '',
 };
 
-const EXPECTED_BODY = { server: { name: 'vm1', imageRef: 'debian', flavorRef: '1', metadata: {} } };
+/** The body of that create: everything is known but the request id, which is made when it is served. */
+const EXPECTED_BODY = {
+  server: {
+    name: 'vm1',
+    imageRef: 'debian',
+    flavorRef: '1',
+    metadata: { 'snf-occi:request': '{request id}' },
+  },
+};
+const KNOWN_POST = { method: 'POST', path: '{compute}/servers', body: EXPECTED_BODY };
 
 beforeAll(async () => {
   const loaded = await loadRules('mappings');
@@ -64,8 +76,8 @@ describe('explain()', () => {
       const at = createRulePositions();
       expect(x.error).toBeUndefined();
       expect(x.operation).toBe(`create of ${INFRA}compute`);
-      expect(x.rule).toEqual({ at: at.rule, category: `${INFRA}compute`, operation: 'create' });
-      expect(x.bound).toMatchObject({ image: 'debian', flavor: '1', name: 'vm1' });
+      expect(x.servedBy).toBe('rules');
+      expect(x.rules).toEqual([{ at: at.rule, category: `${INFRA}compute`, operation: 'create' }]);
       expect(x.calls).toEqual([
         {
           service: 'compute',
@@ -80,6 +92,7 @@ describe('explain()', () => {
       const text = formatExplanation(x);
       expect(text).toContain(`1. POST {compute}/servers    [step server, ${at.step}]`);
       expect(text).toContain(`rule:      ${at.rule} (create on ${INFRA}compute)`);
+      expect(text).toContain('"imageRef": "debian"');
     } finally {
       send.mockRestore();
     }
@@ -99,14 +112,95 @@ describe('explain()', () => {
         attributes: { 'occi.core.title': 'vm1' },
       }),
     });
+    expect(x.error).toBeUndefined();
     expect(x.calls).toHaveLength(1);
-    expect(x.calls[0]).toMatchObject({ method: 'POST', path: '{compute}/servers', body: EXPECTED_BODY });
+    expect(x.calls[0]).toMatchObject(KNOWN_POST);
+    expect(x.calls[0]!.pending).toBeUndefined();
+  });
+
+  it('a create that leaves the image and flavor to the template lists shows its body as depending on them', async () => {
+    const create = (categories: string[]) =>
+      explain(ruleSet, {
+        ...createInput,
+        headers: {
+          ...createInput.headers,
+          category: categories,
+          'x-occi-attribute': ['occi.compute.cores=2'],
+        },
+      });
+    const kindOnly = await create([KIND]);
+    expect(kindOnly.error).toBeUndefined();
+    expect(kindOnly.calls).toEqual([
+      expect.objectContaining({
+        method: 'POST',
+        path: '{compute}/servers',
+        step: 'server',
+        pending: { uses: ['image', 'flavor'] },
+      }),
+    ]);
+    // No guessed body.
+    expect(kindOnly.calls[0]).not.toHaveProperty('body');
+    expect(formatExplanation(kindOnly)).toMatch(/1\. POST \{compute\}\/servers .*\n.*: image, flavor$/m);
+    // With the image named, only the flavor is left to the templates.
+    const withImage = await create([KIND, OS]);
+    expect(withImage.calls).toEqual([expect.objectContaining({ pending: { uses: ['flavor'] } })]);
   });
 
   it('a get explains one GET {compute}/servers/{id} with the id filled in', async () => {
     const x = await explain(ruleSet, { method: 'GET', path: '/compute/42', headers: {}, body: '' });
+    expect(x.error).toBeUndefined();
+    expect(x.rules).toMatchObject([{ category: `${INFRA}compute`, operation: 'get' }]);
     expect(x.calls.map((c) => `${c.method} ${c.path}`)).toEqual(['GET {compute}/servers/42']);
-    expect(x.bound).toMatchObject({ id: '42' });
+    // Nothing in it depends on an earlier answer.
+    expect(x.calls[0]!.pending).toBeUndefined();
+  });
+
+  it('a delete explains every call, marking those that depend on earlier answers', async () => {
+    const x = await explain(ruleSet, { method: 'DELETE', path: '/compute/42', headers: {}, body: '' });
+    expect(x.error).toBeUndefined();
+    expect(x.rules).toMatchObject([{ category: `${INFRA}compute`, operation: 'delete' }]);
+    expect(x.calls.map((c) => `${c.method} ${c.path} [${c.step}]`)).toEqual([
+      'GET {network}/ports [ports]',
+      'DELETE {compute}/servers/42 [delete]',
+      'GET {compute}/servers/42 [gone]',
+      'DELETE {network}/floatingips/{item} [release]',
+    ]);
+    expect(x.calls[0]!.pending).toBeUndefined();
+    expect(x.calls[1]!.pending).toBeUndefined();
+    // Waits for the server to go only if there are floating IPs to release (known from the ports).
+    expect(x.calls[2]!.pending).toEqual({
+      when: '$count($allocated) > 0',
+      until: expect.stringContaining('$gone.server.status = "DELETED"'),
+    });
+    // Once per floating IP to release.
+    expect(x.calls[3]!.pending).toMatchObject({ forEach: '$allocated' });
+    const text = formatExplanation(x);
+    expect(text).toContain('       only if: $count($allocated) > 0');
+    expect(text).toContain('       once per item of: $allocated');
+  });
+
+  it('the query interface explains the template listings it needs', async () => {
+    const x = await explain(ruleSet, { method: 'GET', path: '/-/', headers: {}, body: '' });
+    expect(x.error).toBeUndefined();
+    expect(x.servedBy).toBe('query interface');
+    expect(x.rules).toEqual([]);
+    expect(x.calls.map((c) => `${c.method} ${c.path} [${c.step}]`)).toEqual([
+      'GET {compute}/images/detail [images]',
+      'GET {compute}/flavors/detail [flavors]',
+    ]);
+  });
+
+  it('a pass-through route explains the one call it forwards', async () => {
+    const x = await explain(ruleSet, {
+      method: 'GET',
+      path: '/native/compute/servers/42/stats',
+      headers: {},
+      body: '',
+    });
+    expect(x.servedBy).toBe('pass-through');
+    expect(x.calls).toMatchObject([
+      { service: 'compute', method: 'GET', path: '{compute}/servers/42/stats' },
+    ]);
   });
 
   it('restart cold explains the HARD reboot body', async () => {
@@ -191,14 +285,16 @@ describe('snf-occi explain', () => {
     expect(res.stdout).toContain('"imageRef": "debian"');
     expect(res.stdout).toContain('"flavorRef": "1"');
     expect(res.stdout).toContain('"name": "vm1"');
+    expect(res.stdout).not.toContain('error:');
   });
 
   it('--json prints the explanation as JSON', async () => {
     const res = await runCli(['explain', '--json', ...headerArgs, 'POST', '/compute/']);
     expect(res.code, res.stderr).toBe(0);
     const x = JSON.parse(res.stdout) as Explanation;
+    expect(x.rules).toHaveLength(1);
     expect(x.calls).toHaveLength(1);
-    expect(x.calls[0]).toMatchObject({ method: 'POST', path: '{compute}/servers', body: EXPECTED_BODY });
+    expect(x.calls[0]).toMatchObject(KNOWN_POST);
   });
 
   it('without METHOD and PATH it is a usage error (exit 2)', async () => {
@@ -229,8 +325,9 @@ describe('POST /_admin/explain', () => {
     });
     expect(res.status, res.body).toBe(200);
     const x = res.json as Explanation;
+    expect(x.error).toBeUndefined();
     expect(x.calls).toHaveLength(1);
-    expect(x.calls[0]).toMatchObject({ method: 'POST', path: '{compute}/servers', body: EXPECTED_BODY });
+    expect(x.calls[0]).toMatchObject(KNOWN_POST);
     expect(stack.fake.requests).toEqual([]);
   });
 

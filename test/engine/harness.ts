@@ -6,12 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BackendClient } from '../../src/backend/backend-client.js';
-import { MappingService } from '../../src/engine/mapping-service.js';
+import { MappingEngine } from '../../src/engine/engine.js';
 import { loadRules, type RuleSet } from '../../src/mapping/load-rules.js';
 import { formatProblem } from '../../src/mapping/problems.js';
 import { createLog } from '../../src/server/log.js';
 import { type RunningOcciServer, startOcciServer } from '../../src/server/occi-server.js';
 import { type FakeBackend, type FakeBackendOptions, startFakeBackend } from '../support/fake-backend.js';
+import { checkOcciJsonResponse } from '../support/occi-schema.js';
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url));
 export const MAPPINGS = join(REPO, 'mappings');
@@ -61,7 +62,7 @@ export async function materialiseDir(source: string, values: Record<string, stri
 export interface Stack {
   fake: FakeBackend;
   server: RunningOcciServer;
-  service: MappingService;
+  service: MappingEngine;
   /** JSON log lines of the server and the engine. */
   logLines: string[];
   url: string;
@@ -91,7 +92,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const log = createLog({ level: 'debug', write: (line) => logLines.push(line) });
   const stateDir = await tempDir('state');
   let server: RunningOcciServer | undefined;
-  const service = new MappingService(() => server!.state().ruleSet, {
+  const service = new MappingEngine({
     ...(options.identity === false ? {} : { identityUrl: fake.identityUrl }),
     ...(options.client ? { client: options.client } : {}),
     log,
@@ -150,7 +151,9 @@ export async function http(
   const res = await fetch(base + path, init);
   const body = await res.text();
   const out: HttpResponse = { status: res.status, headers: res.headers, body };
-  if (/json/.test(res.headers.get('content-type') ?? '')) {
+  const contentType = (res.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  checkOcciJsonResponse({ status: res.status, contentType, body });
+  if (/json/.test(contentType)) {
     try {
       out.json = JSON.parse(body);
     } catch {
@@ -172,10 +175,13 @@ export function textPlainBody(lines: string[]): HttpRequest['body'] {
   return lines.map((l) => `${l}\n`).join('');
 }
 
-/** Polls until `fn` holds (or throws after `timeoutMs`). */
+/**
+ * Polls until `fn` holds (or throws after `timeoutMs`). The deadline is generous on purpose: it
+ * only ends a wait for something that is never going to happen, so a busy machine cannot fail it.
+ */
 export async function eventually<T>(
   fn: () => Promise<T | undefined | false>,
-  timeoutMs = 1000,
+  timeoutMs = 15_000,
   intervalMs = 20,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -191,6 +197,18 @@ export async function eventually<T>(
       throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, intervalMs));
   }
+}
+
+/**
+ * A promise the test opens when it is ready: a fake backend reply that awaits it stays in flight
+ * until then, whatever the machine's speed (rather than a delay that a busy machine may outlast).
+ */
+export function gate(): { wait: Promise<void>; open(): void } {
+  let open!: () => void;
+  const wait = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { wait, open };
 }
 
 /** 1-based line number of the first line containing `needle` (after `from`, if given). */

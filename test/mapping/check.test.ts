@@ -77,12 +77,35 @@ describe('the shipped rules', () => {
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
     expect(res.stdout).toMatch(/^ok: \d+ files, \d+ categories, \d+ rules, \d+ templates, \d+ services$/m);
+    expect(res.stdout).not.toContain('warning');
   });
 
   it('`snf-occi check` with an unknown option is a usage error (exit 2)', async () => {
     const res = await runCli(['bin/snf-occi.js', 'check', '--frobnicate']);
     expect(res.code).toBe(2);
     expect(res.stderr).toContain('--frobnicate');
+  });
+});
+
+describe('check on a copy with an expression the compiler does not cover', () => {
+  it('warns with file:line:col and the reason, and still exits 0', async () => {
+    const dir = await temp('fallback');
+    await cp(MAPPINGS, dir, { recursive: true });
+    const computePath = join(dir, 'cyclades', 'compute.yaml');
+    const compute = replaceOnce(
+      await readFile(computePath, 'utf8'),
+      '"HARD" : "SOFT"}}',
+      '"HARD" : $formatBase(2, 10)}}',
+    );
+    await writeFile(computePath, compute);
+    const res = await runCli([BIN, 'check', '.'], dir);
+    expect(res.code, res.stdout + res.stderr).toBe(0);
+    const warnings = res.stdout.split('\n').filter((l) => l.includes(' warning: '));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(
+      /^cyclades\/compute\.yaml:\d+:\d+ warning: expression runs on the jsonata library \(uses \$formatBase, which the compiler does not implement\): \{"reboot"/,
+    );
+    expect(res.stdout).toMatch(/, 1 warning$/m);
   });
 });
 
@@ -137,7 +160,7 @@ describe('check on a broken copy of the shipped rules', () => {
 // ---------------------------------------------------------------------------------------------
 // Every problem code, provoked by a small fixture.
 
-const BASE = `version: 1
+const BASE = `version: 2
 kinds:
   - term: thing
     scheme: http://example.org/t#
@@ -168,6 +191,8 @@ interface Case {
   at?: { file: string; line: number };
   /** A message fragment. */
   message?: string;
+  /** The column expected: where this text starts on the marked line. */
+  col?: string;
   /** Load this path instead of the fixture directory (relative to it). */
   load?: string;
 }
@@ -176,18 +201,18 @@ const CASES: Case[] = [
   {
     code: 'yaml-syntax',
     what: 'an unterminated flow sequence',
-    files: { 'bad.yaml': 'version: 1\nkinds: [\n  {term: x\n' },
+    files: { 'bad.yaml': 'version: 2\nkinds: [\n  {term: x\n' },
   },
   {
     code: 'yaml-syntax',
     what: 'a duplicate key',
-    files: { 'dup.yaml': 'version: 1\nversion: 1 # <-\n' },
+    files: { 'dup.yaml': 'version: 2\nversion: 2 # <-\n' },
   },
   {
     code: 'schema',
     what: 'an unknown key in a kind',
     files: {
-      'k.yaml': `version: 1
+      'k.yaml': `version: 2
 kinds:
   - term: other
     scheme: http://example.org/t#
@@ -201,7 +226,7 @@ kinds:
     code: 'schema',
     what: 'an attribute pattern that is not a regular expression',
     files: {
-      'k.yaml': `version: 1
+      'k.yaml': `version: 2
 kinds:
   - term: other
     scheme: http://example.org/t#
@@ -230,14 +255,14 @@ kinds:
     code: 'unreadable-file',
     what: 'a rules "directory" that is a file',
     noBase: true,
-    files: { 'single.yaml': 'version: 1\n' },
+    files: { 'single.yaml': 'version: 2\n' },
     load: 'single.yaml',
   },
   {
     code: 'duplicate-category',
     what: 'the same scheme+term declared in two files',
     files: {
-      'z.yaml': `version: 1
+      'z.yaml': `version: 2
 kinds:
   - term: thing # <-
     scheme: http://example.org/t#
@@ -250,7 +275,7 @@ kinds:
     code: 'duplicate-category',
     what: 'a built-in Core kind declared again',
     files: {
-      'z.yaml': `version: 1
+      'z.yaml': `version: 2
 kinds:
   - term: resource # <-
     scheme: http://schemas.ogf.org/occi/core#
@@ -263,7 +288,7 @@ kinds:
     code: 'duplicate-location',
     what: 'two kinds at one location',
     files: {
-      'z.yaml': `version: 1
+      'z.yaml': `version: 2
 kinds:
   - term: other
     scheme: http://example.org/t#
@@ -276,7 +301,7 @@ kinds:
     code: 'unknown-parent',
     what: 'a kind whose parent nobody declares',
     files: {
-      'z.yaml': `version: 1
+      'z.yaml': `version: 2
 kinds:
   - term: other
     scheme: http://example.org/t#
@@ -288,7 +313,7 @@ kinds:
     code: 'parent-cycle',
     what: 'two kinds that are each other’s parent',
     files: {
-      'z.yaml': `version: 1
+      'z.yaml': `version: 2
 kinds:
   - term: a # <-
     scheme: http://example.org/c#
@@ -303,7 +328,7 @@ kinds:
     code: 'unknown-action',
     what: 'a kind offering an undeclared action',
     files: {
-      'z.yaml': `version: 1
+      'z.yaml': `version: 2
 kinds:
   - term: other
     scheme: http://example.org/t#
@@ -317,7 +342,7 @@ kinds:
     code: 'unknown-action',
     what: 'a rule for an undeclared action',
     files: {
-      'z.yaml': `version: 1
+      'z.yaml': `version: 2
 rules:
   - category: http://example.org/t#thing
     operation: action
@@ -330,7 +355,7 @@ rules:
     code: 'unknown-mixin',
     what: 'a mixin depending on an undeclared mixin',
     files: {
-      'z.yaml': `version: 1
+      'z.yaml': `version: 2
 mixins:
   - term: m
     scheme: http://example.org/m#
@@ -344,7 +369,7 @@ mixins:
     code: 'unknown-kind',
     what: 'a rule for a category nobody declares',
     files: {
-      'z.yaml': `version: 1
+      'z.yaml': `version: 2
 rules:
   - category: http://example.org/t#ghost # <-
     operation: get
@@ -357,7 +382,7 @@ rules:
     code: 'unknown-kind',
     what: 'a mixin applying to an undeclared kind',
     files: {
-      'z.yaml': `version: 1
+      'z.yaml': `version: 2
 mixins:
   - term: m
     scheme: http://example.org/m#
@@ -370,7 +395,7 @@ mixins:
     code: 'bad-default',
     what: 'an integer attribute with a text default',
     files: {
-      'z.yaml': `version: 1
+      'z.yaml': `version: 2
 kinds:
   - term: other
     scheme: http://example.org/t#
@@ -386,7 +411,7 @@ kinds:
     code: 'bad-default',
     what: 'a default outside the enum',
     files: {
-      'z.yaml': `version: 1
+      'z.yaml': `version: 2
 actions:
   - term: spin
     scheme: http://example.org/t/action#
@@ -399,7 +424,7 @@ actions:
     code: 'expression',
     what: '$eval refused at load time',
     files: {
-      'z.yaml': `version: 1
+      'z.yaml': `version: 2
 rules:
   - category: http://example.org/t#thing
     operation: get
@@ -414,7 +439,7 @@ rules:
     code: 'expression',
     what: 'a JSONata syntax error',
     files: {
-      'z.yaml': `version: 1
+      'z.yaml': `version: 2
 rules:
   - category: http://example.org/t#thing
     operation: get
@@ -431,7 +456,7 @@ rules:
     code: 'unknown-service',
     what: 'a step using an undeclared service',
     files: {
-      'z.yaml': `version: 1
+      'z.yaml': `version: 2
 rules:
   - category: http://example.org/t#thing
     operation: get
@@ -447,7 +472,7 @@ rules:
     code: 'unbound-variable',
     what: 'a path variable nothing binds',
     files: {
-      'z.yaml': `version: 1
+      'z.yaml': `version: 2
 rules:
   - category: http://example.org/t#thing
     operation: get
@@ -461,10 +486,137 @@ rules:
     message: '{thing_id}',
   },
   {
+    code: 'unbound-variable',
+    what: 'an expression reading a step that comes only later',
+    files: {
+      'z.yaml': `version: 2
+rules:
+  - category: http://example.org/t#thing
+    operation: get
+    steps:
+      - name: early
+        value: '$late.size' # <-
+      - { name: late, service: api, method: GET, path: '/things/{id}' }
+    result: '{"id": $id, "title": $early}'
+`,
+    },
+    message: '$late',
+  },
+  {
+    code: 'reads-input',
+    what: 'a rule expression reading a step as a bare field (language 1 style)',
+    files: {
+      'z.yaml': `version: 2
+rules:
+  - category: http://example.org/t#thing
+    operation: get
+    steps:
+      - { name: thing, service: api, method: GET, path: '/things/{id}' }
+    result: '{"id": $id, "title": thing.name}' # <-
+`,
+    },
+    col: 'thing.name',
+    message: "'thing' reads a field of the input",
+  },
+  {
+    code: 'reads-input',
+    what: 'a `when` reading `request` without the $',
+    files: {
+      'z.yaml': `version: 2
+rules:
+  - category: http://example.org/t#thing
+    operation: get
+    when: 'request.id = "1"' # <-
+    steps:
+      - { name: thing, service: api, method: GET, path: '/things/{id}' }
+`,
+    },
+    message: "'request'",
+  },
+  {
+    code: 'unknown-function',
+    what: 'a call of a function that is neither JSONata, a helper nor a shared function',
+    files: {
+      'z.yaml': `version: 2
+rules:
+  - category: http://example.org/t#thing
+    operation: get
+    steps:
+      - { name: thing, service: api, method: GET, path: '/things/{id}' }
+    result: '$entitiy($thing)' # <-
+`,
+    },
+    message: '$entitiy()',
+  },
+  {
+    code: 'reserved-name',
+    what: 'a step named like a helper',
+    files: {
+      'z.yaml': `version: 2
+rules:
+  - category: http://example.org/t#thing
+    operation: get
+    steps:
+      - name: location # <-
+        service: api
+        method: GET
+        path: '/things/{id}'
+`,
+    },
+    message: "'location'",
+  },
+  {
+    code: 'reserved-name',
+    what: 'a step named like a name every rule has',
+    files: {
+      'z.yaml': `version: 2
+rules:
+  - category: http://example.org/t#thing
+    operation: delete
+    steps:
+      - { name: request, value: '$id' } # <-
+      - { name: gone, service: api, method: DELETE, path: '/things/{id}' }
+`,
+    },
+    message: "'request'",
+  },
+  {
+    code: 'reserved-name',
+    what: 'a step named like a shared function',
+    files: {
+      'z.yaml': `version: 2
+functions:
+  label: 'function($x) { "thing " & $x }'
+rules:
+  - category: http://example.org/t#thing
+    operation: delete
+    steps:
+      - { name: label, service: api, method: DELETE, path: '/things/{id}' } # <-
+`,
+    },
+    message: "'label'",
+  },
+  {
+    code: 'old-version',
+    what: 'a file in rule language 1',
+    files: {
+      'old.yaml': `version: 1 # <-
+rules:
+  - category: http://example.org/t#thing
+    operation: get
+    bind: { name: request.id }
+    steps:
+      - { name: g, service: api, method: GET, path: '/things/{id}', params: { page: '1' } }
+`,
+    },
+    col: '1 # <-',
+    message: 'rule language 1',
+  },
+  {
     code: 'action-without-rule',
     what: 'a mapped kind offering an action no rule maps',
     files: {
-      'z.yaml': `version: 1
+      'z.yaml': `version: 2
 kinds:
   - term: gadget
     scheme: http://example.org/t#
@@ -484,7 +636,7 @@ rules:
     code: 'missing-action',
     what: 'an action rule that names no action',
     files: {
-      'z.yaml': `version: 1
+      'z.yaml': `version: 2
 rules:
   - category: http://example.org/t#thing # <-
     operation: action
@@ -496,7 +648,7 @@ rules:
     code: 'action-not-offered',
     what: 'a rule for an action the kind does not offer',
     files: {
-      'z.yaml': `version: 1
+      'z.yaml': `version: 2
 rules:
   - category: http://example.org/t#thing
     operation: action
@@ -509,7 +661,7 @@ rules:
     code: 'duplicate-step',
     what: 'two steps with one name',
     files: {
-      'z.yaml': `version: 1
+      'z.yaml': `version: 2
 rules:
   - category: http://example.org/t#thing
     operation: get
@@ -526,7 +678,7 @@ rules:
     code: 'duplicate-definition',
     what: 'a service declared in two files',
     files: {
-      'z.yaml': `version: 1
+      'z.yaml': `version: 2
 services:
   api: { url: 'http://127.0.0.1:9/other' } # <-
 `,
@@ -536,8 +688,8 @@ services:
     code: 'duplicate-definition',
     what: 'tokenHeader defined in two files',
     files: {
-      'a.yaml': 'version: 1\ntokenHeader: X-A\n',
-      'b.yaml': 'version: 1\ntokenHeader: X-B # <-\n',
+      'a.yaml': 'version: 2\ntokenHeader: X-A\n',
+      'b.yaml': 'version: 2\ntokenHeader: X-B # <-\n',
     },
     message: 'already defined at a.yaml:2',
   },
@@ -545,7 +697,7 @@ services:
     code: 'unreachable-rule',
     what: 'a second rule behind one without `when`',
     files: {
-      'z.yaml': `version: 1
+      'z.yaml': `version: 2
 rules:
   - category: http://example.org/t#thing
     operation: get
@@ -601,6 +753,11 @@ describe('every problem code is provoked by a small fixture', () => {
         expect(match, `${c.code} at ${at.file}:${at.line}; got ${JSON.stringify(found)}`).toBeDefined();
       }
       expect(match!.col).toBeGreaterThanOrEqual(1);
+      if (c.col && at) {
+        const line = c.files[at.file]!.split('\n')[at.line - 1]!;
+        expect(line, c.col).toContain(c.col);
+        expect(match!.col, `${c.code} column`).toBe(line.indexOf(c.col) + 1);
+      }
       expect(match!.hint).toBe(PROBLEM_CATALOGUE[c.code]);
       if (c.message) expect(match!.message).toContain(c.message);
       // Positions point into the file: the line exists.
@@ -614,7 +771,7 @@ describe('every problem code is provoked by a small fixture', () => {
     if (process.getuid?.() === 0) return; // root reads anything
     const dir = await temp('unreadable');
     await writeFile(join(dir, 'base.yaml'), BASE);
-    await writeFile(join(dir, 'secret.yaml'), 'version: 1\n');
+    await writeFile(join(dir, 'secret.yaml'), 'version: 2\n');
     await chmod(join(dir, 'secret.yaml'), 0);
     const loaded = await loadRules(dir, { displayRoot: dir });
     expect(loaded.problems).toMatchObject([
@@ -633,7 +790,7 @@ describe('every problem code is provoked by a small fixture', () => {
       - { name: g, service: api, method: GET, path: '/things/{id}' }
     result: |
       (
-        $a := g.value;
+        $a := $g.value;
         $a + ]
       )
 `,

@@ -131,7 +131,7 @@ export function attributeMap(value: fc.Arbitrary<AttributeValue>, names = attrib
     ) as fc.Arbitrary<Record<string, AttributeValue>>;
 }
 
-/** Keys that the schema's attribute_description also reads as a single description (see README). */
+/** Keys that the official schema's attribute_description would also read as a single description. */
 const DESCRIPTION_KEYS = new Set(['mutable', 'required', 'type', 'default', 'description', 'pattern']);
 
 const attributeDefinition: fc.Arbitrary<AttributeDefinition> = fc
@@ -187,6 +187,17 @@ export const action: fc.Arbitrary<Action> = fc
   .map((a) => withoutUndefined({ class: 'action' as const, ...a }));
 
 export const category: fc.Arbitrary<Category> = fc.oneof(kind, mixin, action);
+
+/** A collection location as the rule loader accepts one (it ends in '/', as OCCI requires). */
+export const collectionLocation = pathLocation.map((p) => `${p}/`);
+
+/**
+ * Categories as a server holds them: kinds and mixins have a collection location (the rule
+ * loader refuses any other), while `category` also covers what a client might send.
+ */
+export const servedCategory: fc.Arbitrary<Category> = fc
+  .tuple(category, collectionLocation)
+  .map(([c, location]) => (c.class === 'action' ? c : { ...c, location }));
 
 /** Entities whose kinds and mixins come from the registry, plus unregistered mixins. */
 export function entities(registry: CategoryRegistry, value: fc.Arbitrary<AttributeValue>) {

@@ -1,16 +1,15 @@
 // application/occi+json renderings of the shipped model, entities, collections and errors, checked
-// against the official OCCI 1.2 schema and against what our own JSON parser reads back.
-import { readFileSync } from 'node:fs';
+// against our schema of the OCCI 1.2 JSON rendering and against what our own JSON parser reads back.
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { OcciError } from '../../src/occi/errors.js';
-import type { Category, Link, Resource } from '../../src/occi/model.js';
+import type { Category, Resource } from '../../src/occi/model.js';
 import { typeId } from '../../src/occi/model.js';
 import type { OcciDocument, RenderContext } from '../../src/rendering/document.js';
 import { parseJsonBody } from '../../src/rendering/json/parse-json.js';
 import { render } from '../../src/rendering/render.js';
-import { OCCI_SCHEMA_DIR, validateOcciJson } from '../support/occi-schema.js';
-import { identityContext } from './fixtures.js';
+import { OCCI_SCHEMA, validateOcciJson } from '../support/occi-schema.js';
+import { compute, computeWithLink, identityContext, nic } from './fixtures.js';
 
 const ctx = await identityContext();
 const { registry } = ctx;
@@ -24,31 +23,6 @@ function renderJson(doc: OcciDocument, context: RenderContext = ctx): JsonObject
   expect(rendered.headers).toEqual([]);
   return JSON.parse(rendered.body) as JsonObject;
 }
-
-const compute: Resource = {
-  kind: `${INFRA}compute`,
-  mixins: [`${INFRA}os_tpl`, 'http://example.com/occi/os_tpl#6b8f1c2e-1f0b-4d7a-9a43-0e3c7d1d2b11'],
-  id: 'urn:uuid:996ad860-2a9a-504f-8861-aeafd0b2ae29',
-  location: '/compute/996ad860',
-  title: 'My VM',
-  summary: 'a test machine',
-  attributes: { 'occi.compute.cores': 2, 'occi.compute.memory': 4.5, 'occi.compute.state': 'active' },
-  actions: ['http://schemas.ogf.org/occi/infrastructure/compute/action#stop'],
-  links: [],
-};
-
-const nic: Link = {
-  kind: `${INFRA}networkinterface`,
-  mixins: ['http://schemas.ogf.org/occi/infrastructure/networkinterface#ipnetworkinterface'],
-  id: 'urn:uuid:22fe83ae-a20f-54fc-b436-cec85c94c5e8',
-  location: '/link/networkinterface/22fe83ae',
-  attributes: { 'occi.networkinterface.interface': 'eth0', 'occi.networkinterface.address': '192.168.0.100' },
-  actions: [],
-  source: { location: '/compute/996ad860', kind: `${INFRA}compute` },
-  target: { location: '/network/b7d55bf4', kind: `${INFRA}network` },
-};
-
-const computeWithLink: Resource = { ...compute, links: [nic] };
 
 describe('the model listing (query interface)', () => {
   const model = renderJson({ type: 'categories', categories: registry.all() });
@@ -259,12 +233,11 @@ describe('errors and empty answers', () => {
   });
 });
 
-describe('parseJsonBody on the official examples', () => {
-  const example = (file: string) => readFileSync(new URL(`examples/${file}`, OCCI_SCHEMA_DIR), 'utf8');
+describe("parseJsonBody on the schema's examples (GFD.226's, errata fixed)", () => {
+  const example = (definition: string, i = 0) => JSON.stringify(OCCI_SCHEMA.$defs[definition]!.examples![i]);
 
   it('the resource example', () => {
-    const { resources } = JSON.parse(example('resources.json')) as { resources: unknown[] };
-    const parsed = parseJsonBody(JSON.stringify(resources[0]));
+    const parsed = parseJsonBody(example('resource'));
     expect(parsed.categories.map((c) => [c.class, c.scheme + c.term])).toEqual([
       ['kind', `${INFRA}compute`],
       ['mixin', 'http://example.com/occi/infrastructure/os_tpl#debian9'],
@@ -285,7 +258,7 @@ describe('parseJsonBody on the official examples', () => {
   });
 
   it('the action invocation example', () => {
-    const parsed = parseJsonBody(example('action_invocation.json'));
+    const parsed = parseJsonBody(example('action_invocation'));
     expect(parsed.categories).toEqual([
       {
         term: 'stop',
@@ -298,17 +271,17 @@ describe('parseJsonBody on the official examples', () => {
   });
 
   it('the mixin examples', () => {
-    const parsed = parseJsonBody(example('mixins.json'));
-    expect(parsed.categories[0]).toMatchObject({
+    expect(parseJsonBody(example('mixin')).categories[0]).toMatchObject({
       term: 'medium',
       class: 'mixin',
-      rel: ['http://schemas.ogf.org/occi/infrastructure#resourcetpl'],
+      rel: [`${INFRA}resource_tpl`],
       applies: [`${INFRA}compute`],
       location: '/template/resource/medium/',
     });
-    expect(parseJsonBody(example('mixin.json')).categories[0]).toMatchObject({
-      term: 'my_mixin',
+    expect(parseJsonBody(example('mixin', 1)).categories[0]).toMatchObject({
+      term: 'my_stuff',
       class: 'mixin',
+      location: '/my_stuff/',
     });
   });
 });

@@ -538,58 +538,37 @@ describe('request Content-Type', () => {
   });
 });
 
-/**
- * Milliseconds taken by `fn`. A run just over `bound` is retried once, so that a garbage
- * collection pause does not fail the test; a run far over it is not worth repeating.
- */
-function elapsed(fn: () => unknown, bound: number): number {
-  const once = () => {
-    const start = performance.now();
-    try {
-      fn();
-    } catch {
-      // only the time matters here
-    }
-    return performance.now() - start;
-  };
-  const first = once();
-  return first > bound && first < 3 * bound ? Math.min(first, once()) : first;
-}
-
-describe('parsing time grows linearly with the input', () => {
-  // A 40 000-character value parses in a few milliseconds when the work is linear; the bound
-  // leaves a wide margin for slow machines.
+// Inputs that once made a parser quadratic (seconds of CPU from one request), parsed here whole
+// with their results checked. How fast they parse is not asserted: an outcome that depends on how
+// busy the machine is would one day fail a good change. Speed is the benchmark's to measure; a
+// quadratic regression shows here as a test taking seconds, not as a failure.
+describe('inputs that once made a parser quadratic', () => {
   const N = 40_000;
-  // The quadratic parsers this guards against took seconds at this size; linear ones take ~1 ms.
-  const BOUND_MS = 1500;
 
   it('a long quoted title', () => {
-    expect(
-      elapsed(() => parseCategory(`${COMPUTE}; title="${'a, b;'.repeat(N / 5)}"`), BOUND_MS),
-    ).toBeLessThan(BOUND_MS);
+    const c = parseCategory(`${COMPUTE}; title="${'a, b;'.repeat(N / 5)}"`);
+    expect(c.title).toBe('a, b;'.repeat(N / 5));
   });
 
   it('many comma-joined attributes', () => {
     const value = Array.from({ length: N / 10 }, (_, i) => `a${i}=${i}`).join(', ');
-    expect(elapsed(() => parseTextHeaders({ 'x-occi-attribute': [value] }), BOUND_MS)).toBeLessThan(BOUND_MS);
+    const { attributes } = parseTextHeaders({ 'x-occi-attribute': [value] });
+    expect(Object.keys(attributes)).toHaveLength(N / 10);
+    expect(attributes[`a${N / 10 - 1}`]).toBe(N / 10 - 1);
   });
 
   // Regression, fixed (was: src/rendering/text/parse-values.ts, NUMBER = /^-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/):
   // `\d+\.?\d*` can split a run of digits in n ways, so a long digit run that is not a number
   // backtracks quadratically: `X-OCCI-Attribute: a=111…1x` with 40 000 digits takes ~2.5 s,
   // 80 000 ~6.5 s (a CPU denial of service through a text/plain body).
-  it('a long bare token made of digits', () => {
-    expect(elapsed(() => parseAttribute('X-OCCI-Attribute', `a=${'1'.repeat(N)}x`), BOUND_MS)).toBeLessThan(
-      BOUND_MS,
-    );
+  it('a long bare token made of digits is a string, not a number', () => {
+    expect(parseAttribute('X-OCCI-Attribute', `a=${'1'.repeat(N)}x`)).toEqual(['a', `${'1'.repeat(N)}x`]);
   });
 
   // Regression, fixed (was: src/rendering/text/parse-values.ts parseAttributeDefinitions): the split regex
   // /\s+(?![^{]*\})/ rescans the rest of the list for every blank, so `attributes="a a a …"`
   // is quadratic: 40 000 names take ~3 s, 80 000 ~9 s.
   it('a long attributes="…" list in a Category', () => {
-    expect(elapsed(() => parseCategory(`${COMPUTE}; attributes="${'a '.repeat(N)}"`), BOUND_MS)).toBeLessThan(
-      BOUND_MS,
-    );
+    expect(parseCategory(`${COMPUTE}; attributes="${'a '.repeat(N)}"`).attributes).toHaveLength(N);
   });
 });

@@ -20,7 +20,7 @@ interface RawResponse {
 }
 
 /** Writes one request on a fresh connection and reads the answer until the server closes it. */
-function exchange(port: number, request: Buffer, timeoutMs = 5000): Promise<Buffer> {
+function exchange(port: number, request: Buffer, timeoutMs = 15_000): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1');
     const chunks: Buffer[] = [];

@@ -70,6 +70,15 @@ export function client(sim: RunningSimulator, user = 0): Client {
   };
 }
 
+/**
+ * Waits until the clock has moved on by at least a millisecond, so that timestamps taken before
+ * and after differ (changes-since compares them): waiting for that, not sleeping some time.
+ */
+export async function clockTick(): Promise<void> {
+  const start = Date.now();
+  while (Date.now() <= start) await new Promise((resolve) => setImmediate(resolve));
+}
+
 /** Starts a zero-delay simulator for the enclosing describe/file and closes it afterwards. */
 export function useSimulator(opts: SimulatorOptions = {}): { sim: RunningSimulator } {
   const holder = {} as { sim: RunningSimulator };

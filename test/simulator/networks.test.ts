@@ -3,7 +3,7 @@
 // IP) and floating IPs (allocate 200, release 204, 409 while in use).
 import { describe, expect, it } from 'vitest';
 import { startSimulator } from '../../src/simulator/index.js';
-import { activeServer, C, client, expectFault, N, useSimulator } from './helpers.js';
+import { activeServer, C, client, clockTick, expectFault, N, useSimulator } from './helpers.js';
 
 const ctx = useSimulator({ quotas: { 'cyclades.network.private': 100, 'cyclades.floating_ip': 100 } });
 
@@ -93,7 +93,7 @@ describe('networks', () => {
   it('supports changes-since on networks', async () => {
     const c = client(ctx.sim);
     const since = new Date().toISOString();
-    await new Promise((r) => setTimeout(r, 2));
+    await clockTick();
     const n = await network();
     const r = await c.get(`${N}/networks?changes-since=${since}`);
     expect(r.body.networks.map((x: { id: string }) => x.id)).toEqual([n.id]);

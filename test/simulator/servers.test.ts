@@ -3,7 +3,7 @@
 // and the create-time validation Synnefo does.
 import { describe, expect, it } from 'vitest';
 import { startSimulator } from '../../src/simulator/index.js';
-import { activeServer, anImage, C, client, expectFault, N, useSimulator, V } from './helpers.js';
+import { activeServer, anImage, C, client, clockTick, expectFault, N, useSimulator, V } from './helpers.js';
 
 const ctx = useSimulator();
 
@@ -210,9 +210,9 @@ describe('changes-since', () => {
   it('returns changed servers including deleted ones, and 304 when nothing changed', async () => {
     const c = client(ctx.sim);
     const id = await activeServer(ctx.sim, c);
-    await new Promise((r) => setTimeout(r, 5));
+    await clockTick();
     const since = new Date().toISOString();
-    await new Promise((r) => setTimeout(r, 5));
+    await clockTick();
     const none = await c.get(`${C}/servers/detail?changes-since=${since}`);
     expect(none.status).toBe(304);
     expect(none.text).toBe('');
@@ -256,14 +256,16 @@ describe('rename and delete', () => {
   });
 
   it('deletes with 204; the server keeps its status with DESTROYING until the job ends', async () => {
-    const sim = await startSimulator({ delayMs: 0, delays: { destroy: 150 } });
+    const sim = await startSimulator({ delayMs: 0 });
     try {
       const c = client(sim);
       const net = (await c.post(`${N}/networks`, { network: { type: 'MAC_FILTERED' } })).body.network;
       const id = await activeServer(sim, c, { networks: [{ uuid: net.id }] });
+      sim.holdJobs(['destroy']); // until released, however long the GET below takes
       expect((await c.del(`${C}/servers/${id}`)).status).toBe(204);
       const during = (await c.get(`${C}/servers/${id}`)).body.server;
       expect(during).toMatchObject({ status: 'ACTIVE', 'SNF:task_state': 'DESTROYING' });
+      sim.releaseJobs('destroy');
       await sim.settle();
       const after = (await c.get(`${C}/servers/${id}`)).body.server;
       expect(after).toMatchObject({ status: 'DELETED', deleted: true, 'SNF:task_state': '' });

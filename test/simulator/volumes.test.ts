@@ -2,7 +2,7 @@
 // unattached, delete rules), volume types (/types) and snapshots (202, CREATING → AVAILABLE).
 import { describe, expect, it } from 'vitest';
 import { startSimulator } from '../../src/simulator/index.js';
-import { activeServer, C, client, expectFault, useSimulator, V } from './helpers.js';
+import { activeServer, C, client, clockTick, expectFault, useSimulator, V } from './helpers.js';
 
 const ctx = useSimulator();
 
@@ -87,7 +87,7 @@ describe('volumes', () => {
   it('lists brief and detailed volumes, with changes-since', async () => {
     const c = client(ctx.sim);
     const since = new Date().toISOString();
-    await new Promise((r) => setTimeout(r, 2));
+    await clockTick();
     const v = await volume({ display_name: 'listed' });
     expect((await c.get(`${V}/volumes`)).body.volumes).toContainEqual({
       id: v.id,

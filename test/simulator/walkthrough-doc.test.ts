@@ -33,7 +33,23 @@ describe('docs/simulator.md walkthrough', () => {
   it.skipIf(!tools)('prints what the document says it prints', { timeout: 120_000 }, async () => {
     const { script, expected } = walkthrough();
     expect(script).toContain('curl');
-    const sim = await startSimulator({ tokens: ['demo-token', 'other-token'], delayMs: 600 });
+    // The document prints in-between states (ACTIVE STOPPING, REBOOT REBOOTING, a port in BUILD…)
+    // read by a curl or two after each action: those jobs last long enough that a loaded machine
+    // still reads them in time. The others are short, to keep the walk quick.
+    const long = 2000;
+    const sim = await startSimulator({
+      tokens: ['demo-token', 'other-token'],
+      delays: {
+        build: 300,
+        start: 300,
+        stop: long,
+        reboot: long,
+        resize: long,
+        destroy: long,
+        volume: long,
+        port: long,
+      },
+    });
     const dir = mkdtempSync(join(tmpdir(), 'snf-walk-'));
     try {
       const run = await new Promise<{ code: number | null; out: string; err: string }>((resolve) => {

@@ -3,7 +3,7 @@
 // the OCCI server on port 0 with a temporary state directory. Logs are kept in memory so tests can
 // look at them (and check that no token ever reaches them).
 //
-//   OCCI client → OCCI server → MappingService → simulator (Astakos, Cyclades)
+//   OCCI client → OCCI server → MappingEngine → simulator (Astakos, Cyclades)
 //
 // `restartOcci()` stops the OCCI server and the engine and starts fresh ones on the same state
 // directory and simulator: what lives in the backend (server tags) must survive it.
@@ -18,7 +18,7 @@ import {
   type BackendResponse,
   DEFAULT_BACKEND_OPTIONS,
 } from '../../src/backend/backend-client.js';
-import { MappingService } from '../../src/engine/mapping-service.js';
+import { MappingEngine } from '../../src/engine/engine.js';
 import { loadRules, type RuleSet } from '../../src/mapping/load-rules.js';
 import { formatProblem } from '../../src/mapping/problems.js';
 import { createLog } from '../../src/server/log.js';
@@ -49,7 +49,7 @@ export interface E2eStack {
   /** Base URL of the OCCI server (no trailing slash); changes after restartOcci(). */
   readonly url: string;
   readonly ruleSet: RuleSet;
-  readonly service: MappingService;
+  readonly service: MappingEngine;
   /** Every backend call the engine sent (bodies included), across restarts. */
   readonly sent: SentCall[];
   readonly occi: RunningOcciServer;
@@ -140,7 +140,7 @@ export async function startE2eStack(options: E2eStackOptions = {}): Promise<E2eS
     let server: RunningOcciServer | undefined;
     // One list across restarts: each client appends to it.
     const client = new RecordingBackendClient({ ...DEFAULT_BACKEND_OPTIONS, ...options.backend }, sent);
-    const service = new MappingService(() => server!.state().ruleSet, {
+    const service = new MappingEngine({
       identityUrl: sim.identityUrl,
       log,
       client,

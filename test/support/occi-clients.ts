@@ -3,6 +3,7 @@
 // responses read by the small readers below, not by the server's own parsers and renderers: the
 // tests are an independent check of them.
 import { request as httpRequest } from 'node:http';
+import { checkOcciJsonResponse } from './occi-schema.js';
 
 export type AttributeValue = string | number | boolean;
 export type CategoryClass = 'kind' | 'mixin' | 'action';
@@ -134,9 +135,12 @@ export const typeIdOf = (c: { scheme: string; term: string }) => c.scheme + c.te
 // ---------------------------------------------------------------------------------------------
 // Transport
 
+/** Every JSON body the server sends is checked against schemas/occi-1.2-json.schema.json here. */
 function toResponse(status: number, headers: Headers, body: string): OcciResponse {
   const contentType = (headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-  return { status, headers, contentType, body };
+  const response = { status, headers, contentType, body };
+  checkOcciJsonResponse(response);
+  return response;
 }
 
 /**
@@ -185,7 +189,11 @@ export function sendWithNodeHttp(
           const out = new Headers();
           const raw = res.rawHeaders;
           for (let i = 0; i + 1 < raw.length; i += 2) out.append(raw[i]!, raw[i + 1]!);
-          resolve(toResponse(res.statusCode ?? 0, out, Buffer.concat(chunks).toString('utf8')));
+          try {
+            resolve(toResponse(res.statusCode ?? 0, out, Buffer.concat(chunks).toString('utf8')));
+          } catch (e) {
+            reject(e);
+          }
         });
       },
     );

@@ -1,5 +1,6 @@
-// Renders OCCI documents as application/occi+json (OCCI 1.2 JSON rendering, GFD.226), valid
-// against the official schema: categories as a model, entities, collections and errors.
+// Renders OCCI documents as application/occi+json (OCCI 1.2 JSON rendering, GFD.226), valid against
+// schemas/occi-1.2-json.schema.json and the official schema: categories as a model, entities,
+// collections and errors.
 import type { AttributeDefinition, AttributeValue, Category, Link, Resource } from '../../occi/model.js';
 import { isLink } from '../../occi/model.js';
 import type { OcciDocument, RenderContext } from '../document.js';

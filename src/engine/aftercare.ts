@@ -1,0 +1,117 @@
+// Work that failed and must still be done after a request has been answered: compensations that
+// failed, clean-ups after a delete, finding what a call whose answer was lost made. Each task is
+// retried with backoff; one that never succeeds is logged as an orphan, with what is needed to
+// remove it by hand (request id, the call, the rule position), and counted.
+import type { Leftover } from './run-plan.js';
+
+export interface AftercareLog {
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+export interface AftercareEvents {
+  /** A task was handed over for retrying (kind: compensation, clean-up, lost reply). */
+  retried?(kind: string): void;
+  /** A task gave up: something may be left in the backend. */
+  orphan?(kind: string): void;
+}
+
+/** Pauses before the 1st, 2nd... retry; after the last one fails, the task is an orphan. */
+export const DEFAULT_RETRY_DELAYS_MS = [500, 2_000, 8_000, 30_000, 120_000];
+
+export class Aftercare {
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private running = 0;
+  private waiters: (() => void)[] = [];
+  private closed = false;
+
+  constructor(
+    private readonly log: AftercareLog | undefined,
+    private readonly events: AftercareEvents = {},
+    private readonly delaysMs: readonly number[] = DEFAULT_RETRY_DELAYS_MS,
+  ) {}
+
+  /** Retries `task` later; `requestId` names the request that left it. */
+  add(requestId: string, what: Leftover, task: () => Promise<void>): void {
+    const fields = { requestId, ...describe(what) };
+    this.log?.warn(`${what.kind} failed: retrying later`, fields);
+    this.events.retried?.(what.kind);
+    this.schedule(fields, what.kind, task, 0);
+  }
+
+  private schedule(
+    fields: Record<string, unknown>,
+    kind: string,
+    task: () => Promise<void>,
+    attempt: number,
+  ): void {
+    if (this.closed || attempt >= this.delaysMs.length) {
+      this.log?.error('orphan: left in the backend, remove it by hand', {
+        ...fields,
+        attempts: attempt,
+        ...(this.closed ? { reason: 'shutting down' } : {}),
+      });
+      this.events.orphan?.(kind);
+      this.wake();
+      return;
+    }
+    this.running++;
+    const timer = setTimeout(async () => {
+      this.timers.delete(timer);
+      try {
+        await task();
+        this.log?.warn('retried and done', { ...fields, attempts: attempt + 1 });
+      } catch (e) {
+        this.schedule(
+          { ...fields, error: e instanceof Error ? e.message : String(e) },
+          kind,
+          task,
+          attempt + 1,
+        );
+      } finally {
+        this.running--;
+        this.wake();
+      }
+    }, this.delaysMs[attempt]);
+    this.timers.add(timer);
+  }
+
+  /** Tasks waiting or running. */
+  get size(): number {
+    return this.running;
+  }
+
+  /** Resolves once no task is waiting or running (tests wait on this rather than on time). */
+  idle(): Promise<void> {
+    if (this.running === 0) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  private wake(): void {
+    if (this.running > 0) return;
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
+
+  /** Stops retrying: what is still pending is reported as orphans now. */
+  close(): void {
+    this.closed = true;
+    for (const t of this.timers) clearTimeout(t);
+    const pending = this.timers.size;
+    this.timers.clear();
+    if (pending) this.log?.error('orphans: retries cut short by shutdown', { pending });
+    this.running = 0;
+    this.wake();
+  }
+}
+
+function describe(what: Leftover): Record<string, unknown> {
+  return {
+    kind: what.kind,
+    step: what.step,
+    call: what.call,
+    rule: `${what.origin.file}:${what.origin.line}`,
+    error: what.error,
+  };
+}
