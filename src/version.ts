@@ -1,7 +1,8 @@
 // The package version, read once from package.json so that it has a single source.
 import { readFileSync } from 'node:fs';
+import { packagePath } from './package-root.js';
 
-const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+const pkg = JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as {
   version: string;
 };
 

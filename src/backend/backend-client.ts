@@ -49,10 +49,28 @@ export class BackendFailure extends Error {
 
 const MAX_JSON_DEPTH = 64;
 
-function tooDeep(value: unknown, depth = 0): boolean {
-  if (typeof value !== 'object' || value === null) return false;
-  if (depth >= MAX_JSON_DEPTH) return true;
-  for (const v of Object.values(value)) if (tooDeep(v, depth + 1)) return true;
+/**
+ * Whether JSON text (already parsed, so well-formed) nests objects and arrays more than
+ * MAX_JSON_DEPTH deep. JSON.parse sets no depth limit of its own (V8 parses 10,000 levels
+ * without complaint), and later recursive walks of such a value would overflow the stack. One
+ * pass over the text, jumping over strings with indexOf: no walk of the parsed value, no recursion.
+ */
+function nestsTooDeep(text: string): boolean {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      // To the closing quote: the next quote preceded by an even number of backslashes.
+      for (i = text.indexOf('"', i + 1); i > 0; i = text.indexOf('"', i + 1)) {
+        let backslashes = 0;
+        while (text.charCodeAt(i - 1 - backslashes) === 0x5c) backslashes++;
+        if (backslashes % 2 === 0) break;
+      }
+      if (i < 0) return false;
+    } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+      if (++depth > MAX_JSON_DEPTH) return true;
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) depth--;
+  }
   return false;
 }
 
@@ -103,7 +121,7 @@ export class BackendClient {
           );
         body = undefined;
       }
-      if (tooDeep(body))
+      if (body !== undefined && nestsTooDeep(text))
         throw new BackendFailure(
           'bad-response',
           `backend answered JSON nested deeper than ${MAX_JSON_DEPTH} levels`,

@@ -1,6 +1,7 @@
 // Callers' sessions with the backend: their token checked once with the identity service and the
-// service catalog it returns, cached for the TTL the rules set. Keyed by a hash of the token, so
-// the cache holds no token text as a key.
+// service catalog it returns, cached for the TTL the rules set. Keyed by a hash of the token; the
+// hash itself is remembered per token (bounded, in memory only) so that a request does not pay
+// for a sha256, hence that map does hold token text as keys, as the requests in flight do.
 import { createHash } from 'node:crypto';
 import type { BackendClient } from '../backend/backend-client.js';
 import { BackendFailure } from '../backend/backend-client.js';
@@ -18,6 +19,8 @@ const MAX_SESSIONS = 10_000;
 
 export class SessionCache {
   private readonly sessions = new Map<string, { session: Session; expires: number }>();
+  /** Token → its digest, least recently used first: one sha256 per token, not one per request. */
+  private readonly digests = new Map<string, string>();
 
   constructor(
     private readonly client: BackendClient,
@@ -41,7 +44,7 @@ export class SessionCache {
     const identity = mapping.identity;
     if (!identity || !this.identityUrl) return { catalog: new Map() };
     if (!token) throw this.unauthorized(mapping, 'authentication required: send an X-Auth-Token');
-    const key = createHash('sha256').update(token).digest('hex');
+    const key = this.digest(token);
     const cached = this.sessions.get(key);
     if (cached && cached.expires > Date.now()) return cached.session;
     const what = 'identity check';
@@ -83,6 +86,16 @@ export class SessionCache {
     if (this.sessions.size >= MAX_SESSIONS) this.sessions.delete(this.sessions.keys().next().value!);
     this.sessions.set(key, { session, expires: Date.now() + identity.ttlSeconds * 1000 });
     return session;
+  }
+
+  private digest(token: string): string {
+    let digest = this.digests.get(token);
+    if (digest === undefined) {
+      digest = createHash('sha256').update(token).digest('hex');
+      if (this.digests.size >= MAX_SESSIONS) this.digests.delete(this.digests.keys().next().value!);
+    } else this.digests.delete(token);
+    this.digests.set(token, digest);
+    return digest;
   }
 
   /** The base URL of a service for this session. */

@@ -1,4 +1,4 @@
 // Where the shipped rules live: mappings/ at the top of the package.
-import { fileURLToPath } from 'node:url';
+import { packagePath } from '../package-root.js';
 
-export const DEFAULT_RULES_DIR = fileURLToPath(new URL('../../mappings', import.meta.url));
+export const DEFAULT_RULES_DIR = packagePath('mappings');

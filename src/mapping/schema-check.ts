@@ -1,14 +1,9 @@
-// Validates rule-file data against schemas/mapping.schema.json (compiled once) and turns every
+// Validates rule-file data against schemas/mapping.schema.json (see schema-validator.ts) and turns every
 // schema error into a positioned Problem.
-import { readFileSync } from 'node:fs';
-import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
+import type { ErrorObject } from 'ajv/dist/2020.js';
 import { type Problem, problem } from './problems.js';
+import { validate } from './schema-validator.js';
 import type { SourceFile } from './source-file.js';
-
-const schema = JSON.parse(
-  readFileSync(new URL('../../schemas/mapping.schema.json', import.meta.url), 'utf8'),
-);
-const validate = new Ajv2020({ strict: true, allErrors: true }).compile(schema);
 
 function segments(pointer: string): (string | number)[] {
   if (pointer === '') return [];

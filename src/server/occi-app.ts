@@ -14,9 +14,10 @@ import type { Category } from '../occi/model.js';
 import { typeId } from '../occi/model.js';
 import type { CategoryRegistry } from '../occi/registry.js';
 import type { RuleSet } from '../mapping/load-rules.js';
-import type { RenderContext } from '../rendering/document.js';
+import type { RenderContext, Rendered } from '../rendering/document.js';
 import { negotiate, type Rendering } from '../rendering/media-types.js';
 import { parseRequest } from '../rendering/parse-request.js';
+import { render } from '../rendering/render.js';
 import type { UserMixinStore } from '../store/user-mixin-store.js';
 import { SERVER_HEADER } from '../version.js';
 import { answer, type ClientHabits, clientHabits, errorFor, serverHeader } from './client-answers.js';
@@ -95,7 +96,7 @@ export function createOcciHandler(getState: () => AppState) {
         (target.path.endsWith('/') || !!state.ruleSet.registry.atLocation(`${target.path}/`)) &&
         !QUERY_PATHS.has(target.path);
       rendering = negotiate(req.headers.accept, listing);
-      reply = await respond(req, target, state, renderContext, requestId, habits);
+      reply = await respond(req, target, state, renderContext, rendering, requestId, habits);
     } catch (e) {
       reply = { status: 500, document: { type: 'error', error: new OcciError(500, 'internal error') } };
       if (e instanceof OcciError) {
@@ -186,6 +187,7 @@ async function respond(
   target: Target,
   state: AppState,
   ctx: RenderContext,
+  rendering: Rendering,
   requestId: string,
   habits: ClientHabits,
 ): Promise<Reply> {
@@ -207,7 +209,7 @@ async function respond(
 
   const view = await registryView(state, context);
   ctx.registry = view;
-  if (QUERY_PATHS.has(path)) return queryInterface(request, state, view);
+  if (QUERY_PATHS.has(path)) return queryInterface(request, state, view, rendering, ctx);
   const operation = route(request, view);
   const result: OperationResult = await state.service.execute(operation, { ...context, registry: view });
   return answer(operation, result, habits, ctx.url);
@@ -249,22 +251,44 @@ interface CachedView {
 
 const viewCache = new WeakMap<CategoryRegistry, Map<string, CachedView>>();
 
-async function queryInterface(request: OcciRequest, state: AppState, view: CategoryRegistry): Promise<Reply> {
+/**
+ * The whole query interface of a view, rendered once per media type and public URL: a view is
+ * never changed (new templates, user mixins or rules make a new view), so neither is its rendering.
+ */
+const renderedQueries = new WeakMap<CategoryRegistry, Map<string, Rendered>>();
+
+function renderedQuery(view: CategoryRegistry, rendering: Rendering, state: AppState, ctx: RenderContext) {
+  const byType = renderedQueries.get(view) ?? new Map<string, Rendered>();
+  renderedQueries.set(view, byType);
+  const key = `${rendering} ${state.locations.base ?? ''}`;
+  let rendered = byType.get(key);
+  if (!rendered) {
+    rendered = render({ type: 'categories', categories: view.all() }, rendering, ctx);
+    byType.set(key, rendered);
+  }
+  return rendered;
+}
+
+async function queryInterface(
+  request: OcciRequest,
+  state: AppState,
+  view: CategoryRegistry,
+  rendering: Rendering,
+  ctx: RenderContext,
+): Promise<Reply> {
   const { method, parsed, caller } = request;
   if (method === 'GET') {
-    let categories: Category[];
     if (parsed.categories.length === 0) {
-      categories = view.all();
-    } else {
-      const picked = new Map<string, Category>();
-      for (const c of parsed.categories) {
-        const found = view.filtered(typeId(c));
-        if (found.length === 0) throw notFound(`Category filter: no category '${typeId(c)}'`);
-        for (const f of found) picked.set(typeId(f), f);
-      }
-      categories = [...picked.values()];
+      const document = { type: 'categories', categories: view.all() } as const;
+      return { status: 200, document, rendered: renderedQuery(view, rendering, state, ctx) };
     }
-    return { status: 200, document: { type: 'categories', categories } };
+    const picked = new Map<string, Category>();
+    for (const c of parsed.categories) {
+      const found = view.filtered(typeId(c));
+      if (found.length === 0) throw notFound(`Category filter: no category '${typeId(c)}'`);
+      for (const f of found) picked.set(typeId(f), f);
+    }
+    return { status: 200, document: { type: 'categories', categories: [...picked.values()] } };
   }
   if (method !== 'POST' && method !== 'DELETE') throw methodNotAllowed(['GET', 'HEAD', 'POST', 'DELETE']);
   if (!caller.userKey) {

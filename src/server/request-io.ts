@@ -2,7 +2,7 @@
 // header values decoded as UTF-8 where clients sent it, and OcciDocuments rendered onto the wire.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { OcciError } from '../occi/errors.js';
-import type { OcciDocument, RenderContext } from '../rendering/document.js';
+import type { OcciDocument, RenderContext, Rendered } from '../rendering/document.js';
 import { type Rendering, SUPPORTED_MEDIA_TYPES } from '../rendering/media-types.js';
 import { render } from '../rendering/render.js';
 
@@ -47,10 +47,12 @@ export interface Reply {
   status: number;
   document: OcciDocument;
   headers?: Record<string, string>;
+  /** The document already rendered in the negotiated media type (the cached query interface). */
+  rendered?: Rendered;
 }
 
 export function send(res: ServerResponse, reply: Reply, rendering: Rendering, ctx: RenderContext): void {
-  const rendered = render(reply.document, rendering, ctx);
+  const rendered = reply.rendered ?? render(reply.document, rendering, ctx);
   const headers: Record<string, string | string[]> = { ...reply.headers };
   for (const [name, value] of rendered.headers) {
     const existing = headers[name];

@@ -6,7 +6,7 @@ import { formatProblem } from '../mapping/problems.js';
 import { createLog, type Level } from './log.js';
 import { startOcciServer } from './occi-server.js';
 import { MappingEngine } from '../engine/engine.js';
-import { startSimulator } from '../simulator/index.js';
+import type { RunningSimulator } from '../simulator/index.js';
 
 const usage = `Usage: snf-occi serve [options]
 
@@ -75,7 +75,7 @@ export const serveCommand = {
       return 1;
     }
     let backend = values.backend;
-    let simulator: Awaited<ReturnType<typeof startSimulator>> | undefined;
+    let simulator: RunningSimulator | undefined;
     if (values['public-url'] !== undefined && !/^https?:\/\/[^\s/]+(\/[^\s]*)?$/.test(values['public-url'])) {
       console.error(`snf-occi serve: --public-url must be an http(s) URL, not '${values['public-url']}'`);
       return 2;
@@ -85,6 +85,8 @@ export const serveCommand = {
       return 2;
     }
     if (!backend) {
+      // Loaded only when needed: with --backend, start-up does not pay for the simulator's modules.
+      const { startSimulator } = await import('../simulator/index.js');
       simulator = await startSimulator({ host: '127.0.0.1', port: 0 });
       backend = simulator.identityUrl;
       console.log(`snf-occi: embedded Cyclades simulator on ${simulator.url}`);

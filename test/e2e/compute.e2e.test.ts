@@ -1129,7 +1129,9 @@ describe.each(CLIENT_NAMES)('snf-occi end to end over the Cyclades simulator, %s
       const stopping = client.action(location, STOP);
       const server = `/servers/${idOf(location)}`;
       // The stop has looked at the building server (and waits): only now may the build end.
-      await until(() => slow.sim.requestLog.slice(mark).some((r) => r.method === 'GET' && r.path.endsWith(server)));
+      await until(() =>
+        slow.sim.requestLog.slice(mark).some((r) => r.method === 'GET' && r.path.endsWith(server)),
+      );
       slow.sim.releaseJobs('build');
       const stop = await stopping;
       expect(stop.status, describeResponse(stop)).toBe(200);

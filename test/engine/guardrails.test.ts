@@ -257,6 +257,25 @@ describe('backend client', () => {
     expect((await client.send({ method: 'GET', url: `${fake.url}/fine`, headers: {} })).status).toBe(200);
   });
 
+  it('objects nested 10,000 deep are a bad-response failure', async () => {
+    fake.on('GET', '/deeper', {
+      status: 200,
+      raw: `${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}`,
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(((await failureOf(`${fake.url}/deeper`)) as BackendFailure).kind).toBe('bad-response');
+  });
+
+  it('brackets and escaped quotes inside strings do not count as nesting', async () => {
+    // A JSON string holding an escaped backslash, an escaped quote, 200 brackets, an escaped backslash.
+    const tricky = String.raw`"\\\"${'[{'.repeat(100)}\\"`;
+    const body = `{"v": [${tricky}, ${nested(60)}], "w": ${tricky}}`;
+    expect(JSON.parse(body).w).toContain('[{[{');
+    fake.on('GET', '/strings', { status: 200, raw: body, headers: { 'content-type': 'application/json' } });
+    const res = await client.send({ method: 'GET', url: `${fake.url}/strings`, headers: {} });
+    expect(res.body).toEqual(JSON.parse(body));
+  });
+
   it('a connection destroyed before the answer is an unreachable failure', async () => {
     fake.on('GET', '/destroy', { destroy: true });
     expect(((await failureOf(`${fake.url}/destroy`)) as BackendFailure).kind).toBe('unreachable');
@@ -366,6 +385,16 @@ describe('through the server', () => {
       headers: { 'content-type': 'application/json' },
     });
     const res = await get('deepjson');
+    expect(res.status).toBe(502);
+  });
+
+  it('JSON nested 10,000 deep is a 502', async () => {
+    fake.on('GET', '/api/probes/deeperjson', {
+      status: 200,
+      raw: `{"value": ${nested(10_000)}}`,
+      headers: { 'content-type': 'application/json' },
+    });
+    const res = await get('deeperjson');
     expect(res.status).toBe(502);
   });
 
