@@ -11,7 +11,7 @@ import type { Category, Kind, Link, Mixin, Resource } from '../occi/model.js';
 import { typeId } from '../occi/model.js';
 import type { CategoryRegistry } from '../occi/registry.js';
 import { shapeEntities, shapeEntity } from './entity-shape.js';
-import { RuleFailure } from './fault-translation.js';
+import { RuleFailure, where } from './fault-translation.js';
 import { matchesFilter } from './filter.js';
 import type {
   Caller,
@@ -24,6 +24,7 @@ import type {
 import { mixinDocument, requestDocument } from './request-document.js';
 import { type PlannedCall, type RunEnv, runRule, runSteps, selectRule, type Transport } from './run-rule.js';
 import { type Session, SessionCache } from './sessions.js';
+import { NO_TELEMETRY, type Telemetry } from './telemetry.js';
 import { describeOperation } from './unmapped-service.js';
 
 export interface MappingServiceOptions {
@@ -31,6 +32,7 @@ export interface MappingServiceOptions {
   identityUrl?: string;
   client?: BackendClient;
   log?: { warn(message: string, fields?: Record<string, unknown>): void };
+  telemetry?: Telemetry;
 }
 
 type Entity = Resource | Link;
@@ -39,12 +41,14 @@ export class MappingService implements EntityService {
   readonly client: BackendClient;
   readonly sessions: SessionCache;
   private readonly templateCache = new Map<string, { mixins: Mixin[]; expires: number }>();
+  private readonly telemetry: Telemetry;
 
   constructor(
     private readonly getRuleSet: () => RuleSet,
     private readonly options: MappingServiceOptions = {},
   ) {
     this.client = options.client ?? new BackendClient();
+    this.telemetry = options.telemetry ?? NO_TELEMETRY;
     this.sessions = new SessionCache(this.client, options.identityUrl);
   }
 
@@ -85,6 +89,7 @@ export class MappingService implements EntityService {
         method: call.method,
         url: base + call.path + (query ? `?${query}` : ''),
         headers,
+        label: { service: call.service, step: call.step },
         ...(call.body === undefined ? {} : { body: JSON.stringify(call.body) }),
         ...(signal ? { signal } : {}),
       });
@@ -129,11 +134,15 @@ export class MappingService implements EntityService {
       mapping: ruleSet.mapping,
       transport: this.transport(ruleSet, session, context.caller, context.signal),
       helpers: this.helpers(context.registry),
-      onCompensationFailure: (step, error) =>
+      onCompensated: (step) => this.telemetry.onCompensation('ok', step),
+      onCompensationFailure: (step, error) => {
+        this.telemetry.onCompensation('failed', step);
+        this.telemetry.onOrphan(step); // nothing retries a failed compensation yet
         log?.warn('compensation failed', {
           step,
           error: error instanceof Error ? error.message : String(error),
-        }),
+        });
+      },
     };
   }
 
@@ -176,6 +185,7 @@ export class MappingService implements EntityService {
       env,
     );
     if (!rule) throw notImplemented(`no backend rule maps the ${describeOperation(op)}`);
+    this.telemetry.onRuleSelected(category, operation, where(rule.origin));
     return runRule(rule, request, vars, env);
   }
 
@@ -400,8 +410,12 @@ export class MappingService implements EntityService {
     if (ruleSet.mapping.templates.length === 0 || !context.caller.token) return [];
     const key = `${ruleSet.generation}|${context.caller.userKey ?? 'anonymous'}`;
     const entry = this.templateSets.get(key);
-    if (entry && entry.expires > Date.now()) return entry.mixins;
+    if (entry && entry.expires > Date.now()) {
+      this.telemetry.onTemplateCache('hit');
+      return entry.mixins;
+    }
     if (entry?.pending) return entry.pending;
+    this.telemetry.onTemplateCache('miss');
     const pending = this.fetchTemplates(ruleSet, context, key).finally(() => {
       const current = this.templateSets.get(key);
       if (current?.pending === pending) delete current.pending;
@@ -445,6 +459,7 @@ export class MappingService implements EntityService {
           expires = Math.min(expires, Date.now() + t.ttlSeconds * 1000);
           return mixins;
         } catch (e) {
+          this.telemetry.onTemplateCache('refresh-failed');
           this.options.log?.warn('template listing failed', {
             template: t.name,
             error: (e as Error).message,

@@ -36,6 +36,8 @@ export interface RunEnv {
   limits?: ExpressionLimits;
   /** Called when a compensation itself fails (the original failure is still reported). */
   onCompensationFailure?(step: string, error: unknown): void;
+  /** Called when a compensation call succeeded. */
+  onCompensated?(step: string): void;
   /** In explain mode: no waiting, and expressions that fail (for want of responses) are recorded. */
   dryRun?: { notes: string[] };
   sleep?(ms: number): Promise<void>;
@@ -250,6 +252,7 @@ export async function runSteps(
         try {
           const call = await buildCall(s.compensate!, `${s.name} (compensation)`, scope, env, {});
           await send(call, s.compensate!, env, undefined);
+          env.onCompensated?.(s.name);
         } catch (ce) {
           env.onCompensationFailure?.(s.name, ce);
         }

@@ -52,6 +52,7 @@ export class SessionCache {
         method: identity.method,
         url: this.identityUrl.replace(/\/$/, '') + identity.path.fill({}),
         headers: { accept: 'application/json' },
+        label: { service: 'identity', step: 'identity' },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
     } catch (e) {

@@ -18,7 +18,9 @@ import { parseRequest } from '../rendering/parse-request.js';
 import type { UserMixinStore } from '../store/user-mixin-store.js';
 import { SERVER_HEADER } from '../version.js';
 import type { Limits } from './limits.js';
+import { publicReply } from './error-reply.js';
 import { type Log, loggablePath } from './log.js';
+import { currentRequest, noteEngineOperation, noteOperation } from './request-context.js';
 import { headerLists, type Reply, readBody, send } from './request-io.js';
 import { checkNewUserMixins, checkRemovedUserMixins } from './user-mixins.js';
 
@@ -56,16 +58,17 @@ function versionTooHigh(userAgent: string | undefined): string | undefined {
 
 export function createOcciHandler(getState: () => AppState) {
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const started = process.hrtime.bigint();
     const state = getState(); // one rule set for the whole request, even if a reload happens meanwhile
+    // The request's own log (its lines carry the request id); the request envelope logs its outcome.
+    const log = currentRequest()?.log ?? state.log;
     res.setHeader('Server', SERVER_HEADER);
     const path = (req.url ?? '/').split('?')[0]!;
     if (path.startsWith('/_admin/')) {
+      noteOperation('admin');
       await handleAdmin(req, res, path, state.admin).catch((e) => {
-        state.log.error('admin request failed', { error: (e as Error).message });
+        log.error('admin request failed', { error: (e as Error).message });
         if (!res.headersSent) res.writeHead(500).end();
       });
-      state.log.info('admin request', { method: req.method, path, status: res.statusCode });
       return;
     }
     const renderContext: RenderContext = {
@@ -80,12 +83,8 @@ export function createOcciHandler(getState: () => AppState) {
     try {
       const target = parseTarget(req.url ?? '/');
       if (state.service.isPassthrough?.(target.path)) {
+        noteOperation('passthrough');
         await passThrough(req, res, target, state);
-        state.log.info('pass-through', {
-          method: req.method,
-          path: loggablePath(req.url ?? ''),
-          status: res.statusCode,
-        });
         return;
       }
       // Negotiate first: a request whose answer cannot be rendered must not act (406 before side effects).
@@ -99,8 +98,10 @@ export function createOcciHandler(getState: () => AppState) {
       reply = { status: 500, document: { type: 'error', error: new OcciError(500, 'internal error') } };
       if (e instanceof OcciError) {
         reply = { status: e.status, document: { type: 'error', error: e }, headers: e.headers };
+      } else if (clientGone(req, res, e)) {
+        return; // the client went away (e.g. while sending its body): logged as such by the envelope
       } else {
-        state.log.error('unexpected error', {
+        log.error('unexpected error', {
           path: loggablePath(req.url ?? ''),
           error: (e as Error)?.stack ?? String(e),
         });
@@ -114,14 +115,14 @@ export function createOcciHandler(getState: () => AppState) {
         rendering = 'text/plain';
       }
     }
+    reply = publicReply(reply, log); // 5xx: a plain message and the request id; the details are logged
     if (!res.headersSent && !res.destroyed) send(res, reply, rendering, renderContext);
-    state.log.info('request', {
-      method: req.method,
-      path: loggablePath(req.url ?? ''),
-      status: reply.status,
-      ms: Number(process.hrtime.bigint() - started) / 1e6,
-    });
   };
+}
+
+/** Whether an error comes from the client going away (a read cut short), not from the server. */
+function clientGone(req: IncomingMessage, res: ServerResponse, e: unknown): boolean {
+  return res.destroyed || req.socket.destroyed || (e as NodeJS.ErrnoException)?.code === 'ECONNRESET';
 }
 
 interface Target {
@@ -188,6 +189,7 @@ async function respond(
   if (tooHigh)
     throw new OcciError(501, `OCCI/${tooHigh} is not supported; this server speaks OCCI/1.2 and 1.1`);
   const { path, query } = target;
+  if (QUERY_PATHS.has(path)) noteOperation('query');
   const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
   const body = await readBody(req, state.limits.maxBodyBytes);
   const parsed = parseRequest({ headers: headerLists(req), contentType: req.headers['content-type'], body });
@@ -199,6 +201,7 @@ async function respond(
   ctx.registry = view;
   if (QUERY_PATHS.has(path)) return queryInterface(request, state, view);
   const operation = route(request, view);
+  noteEngineOperation(operation, state.ruleSet.registry);
   const result: OperationResult = await state.service.execute(operation, { caller, registry: view });
   return result;
 }

@@ -1,0 +1,95 @@
+// What the server knows about the request being served, wherever in the call chain it is asked:
+// its id, its log (every line carries the id), the OCCI operation and kind it was routed to, the
+// rule that maps it and the backend calls it made. Kept in an AsyncLocalStorage, so that the
+// engine reports through Telemetry without knowing requests exist.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+import type { Operation } from '../engine/operation.js';
+import { typeId } from '../occi/model.js';
+import type { CategoryRegistry } from '../occi/registry.js';
+import type { Log } from './log.js';
+
+export interface BackendCallRecord {
+  service: string;
+  step: string;
+  method: string;
+  status: number | string;
+  ms: number;
+}
+
+/** Backend calls kept per request for its log line (a list of 1,000 servers may make more). */
+const MAX_RECORDED_CALLS = 50;
+
+export interface RequestContext {
+  readonly id: string;
+  readonly log: Log;
+  /** Metric labels: the OCCI operation ('list', 'create', ..., 'query', 'admin'; 'none' before routing). */
+  operation: string;
+  /** The kind or provider mixin the operation is on ('-' when none; user and template mixins are not named). */
+  kind: string;
+  /** Position of the rule that mapped the operation (logs only). */
+  rule?: string;
+  backend: BackendCallRecord[];
+  backendCalls: number;
+}
+
+const storage = new AsyncLocalStorage<RequestContext>();
+
+export function newRequestContext(id: string, log: Log): RequestContext {
+  return { id, log: log.child({ reqId: id }), operation: 'none', kind: '-', backend: [], backendCalls: 0 };
+}
+
+export function runInRequest<T>(context: RequestContext, fn: () => T): T {
+  return storage.run(context, fn);
+}
+
+export function currentRequest(): RequestContext | undefined {
+  return storage.getStore();
+}
+
+/** Records what the request turned out to be (for its log line and metric labels). */
+export function noteOperation(operation: string, kind = '-'): void {
+  const context = storage.getStore();
+  if (!context) return;
+  context.operation = operation;
+  context.kind = kind;
+}
+
+/** Notes an engine operation; categories outside the provider's registry (user mixins, templates) stay unnamed. */
+export function noteEngineOperation(op: Operation, provider: CategoryRegistry): void {
+  const named = (id: string, other: string) => (provider.get(id) ? id : other);
+  switch (op.op) {
+    case 'create':
+      return noteOperation(op.op, typeId(op.input.kind));
+    case 'get':
+    case 'update':
+    case 'replace':
+    case 'delete':
+    case 'action':
+      return noteOperation(op.op, typeId(op.entity.kind));
+    case 'list':
+    case 'delete-all':
+    case 'collection-action': {
+      const c = op.collection;
+      const kind =
+        c.type === 'kind' ? typeId(c.kind) : c.type === 'mixin' ? named(typeId(c.mixin), 'mixin') : '-';
+      return noteOperation(op.op, kind);
+    }
+    case 'associate':
+    case 'dissociate':
+    case 'set-members':
+      return noteOperation(op.op, named(typeId(op.mixin), 'mixin'));
+  }
+}
+
+export function recordBackendCall(call: BackendCallRecord): void {
+  const context = storage.getStore();
+  if (!context) return;
+  context.backendCalls++;
+  if (context.backend.length < MAX_RECORDED_CALLS) context.backend.push(call);
+}
+
+/** The client's X-Request-Id when it is a sane token (printable, short), a new UUID otherwise. */
+export function requestIdOf(header: string | string[] | undefined): string {
+  return typeof header === 'string' && /^[A-Za-z0-9._:@/+=-]{1,128}$/.test(header) ? header : randomUUID();
+}
