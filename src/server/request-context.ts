@@ -57,28 +57,34 @@ export function noteOperation(operation: string, kind = '-'): void {
 
 /** Notes an engine operation; categories outside the provider's registry (user mixins, templates) stay unnamed. */
 export function noteEngineOperation(op: Operation, provider: CategoryRegistry): void {
+  const [operation, kind] = labelsOf(op, provider);
+  noteOperation(operation, kind);
+}
+
+function labelsOf(op: Operation, provider: CategoryRegistry): [string, string] {
   const named = (id: string, other: string) => (provider.get(id) ? id : other);
   switch (op.op) {
     case 'create':
-      return noteOperation(op.op, typeId(op.input.kind));
+      return [op.op, typeId(op.input.kind)];
     case 'get':
     case 'update':
     case 'replace':
     case 'delete':
     case 'action':
-      return noteOperation(op.op, typeId(op.entity.kind));
+      return [op.op, typeId(op.entity.kind)];
     case 'list':
     case 'delete-all':
     case 'collection-action': {
       const c = op.collection;
-      const kind =
-        c.type === 'kind' ? typeId(c.kind) : c.type === 'mixin' ? named(typeId(c.mixin), 'mixin') : '-';
-      return noteOperation(op.op, kind);
+      return [
+        op.op,
+        c.type === 'kind' ? typeId(c.kind) : c.type === 'mixin' ? named(typeId(c.mixin), 'mixin') : '-',
+      ];
     }
     case 'associate':
     case 'dissociate':
     case 'set-members':
-      return noteOperation(op.op, named(typeId(op.mixin), 'mixin'));
+      return [op.op, named(typeId(op.mixin), 'mixin')];
   }
 }
 
