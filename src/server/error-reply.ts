@@ -36,12 +36,13 @@ export function publicMessage(status: number, message: string, requestId: string
 
 /** A 5xx reply made fit for the client; the original message is logged with the request id. */
 export function publicReply(reply: Reply, log: Log): Reply {
-  if (reply.status < 500 || reply.document.type !== 'error') return reply;
+  // 501 is an answer about this server's rules (what they do not map), not a failure.
+  if (reply.status < 500 || reply.status === 501 || reply.document.type !== 'error') return reply;
   const error = reply.document.error;
   const context = currentRequest();
   const message = publicMessage(reply.status, error.message, context?.id);
-  // 501 is an answer about this server's rules, not a failure.
-  if (reply.status !== 501 && reply.status !== 500)
+  if (reply.status !== 500)
+    // a 500 is logged where it was caught, with its stack
     (context?.log ?? log).warn('request failed', { status: reply.status, error: error.message });
   if (message === error.message) return reply;
   return {
@@ -67,7 +68,7 @@ export function sendOcciError(
     // nothing acceptable: text/plain all the same, as the OCCI handler does
   }
   const id = currentRequest()?.id;
-  const text = status >= 500 && id ? `${message} (request id ${id})` : message;
+  const text = status >= 500 && status !== 501 && id ? `${message} (request id ${id})` : message;
   send(
     res,
     { status, document: { type: 'error', error: new OcciError(status, text, headers) }, headers },

@@ -5,6 +5,7 @@
 // answer is logged as such (status 499), not as a failure.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CategoryRegistry } from '../occi/registry.js';
+import { SERVER_HEADER } from '../version.js';
 import { sendOcciError } from './error-reply.js';
 import { answerHealth, HEALTH_PATHS, type ReadinessCheck } from './health.js';
 import type { Limits } from './limits.js';
@@ -46,6 +47,7 @@ export class RequestEnvelope {
       }
       const { log, metrics, limits } = this.options;
       const context = newRequestContext(requestIdOf(req.headers['x-request-id']), log);
+      res.setHeader('Server', SERVER_HEADER);
       res.setHeader('X-Request-Id', context.id);
       if (this.draining) res.setHeader('Connection', 'close');
       const entry: InFlight = { req, res, context };
