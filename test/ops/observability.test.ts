@@ -72,7 +72,8 @@ describe('metrics', () => {
 
     const calls = (m: string, labels: Record<string, string>) =>
       metricValue(m, 'snf_occi_backend_requests_total', labels);
-    expect(calls(after, { service: 'compute', step: 'server', status: '202' })).toBe(
+    // At least one: a create retried for issue 11 may have made its server call already.
+    expect(calls(after, { service: 'compute', step: 'server', status: '202' })).toBeGreaterThanOrEqual(
       calls(before, { service: 'compute', step: 'server', status: '202' }) + 1,
     );
     expect(calls(after, { service: 'compute', step: 'servers', status: '200' })).toBe(
