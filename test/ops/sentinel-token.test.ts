@@ -47,7 +47,9 @@ describe('a sentinel token', () => {
       },
     });
     expect([201, 502]).toContain(created.status); // 502: issue 11's expression time limit, on a busy machine
-    await send('/compute/', { headers: { Authorization: `Bearer ${SENTINEL}`, Cookie: `session=${SENTINEL}` } });
+    await send('/compute/', {
+      headers: { Authorization: `Bearer ${SENTINEL}`, Cookie: `session=${SENTINEL}` },
+    });
     await send('/compute/', { headers: { 'X-Auth-Token': `${SENTINEL}-wrong` } });
     await send(
       `/compute/?X-Auth-Token=${SENTINEL}&access_token=${SENTINEL}&password=${SENTINEL}&api%5Fkey=${SENTINEL}`,
@@ -76,7 +78,9 @@ describe('a sentinel token', () => {
 
   it('appears in no metric', async () => {
     const text = await (await fetch(`${stack.server.metricsUrl}/metrics`)).text();
-    expect(metricValue(text, 'snf_occi_requests_total', { operation: 'list', status: '200' })).toBeGreaterThan(0);
+    expect(
+      metricValue(text, 'snf_occi_requests_total', { operation: 'list', status: '200' }),
+    ).toBeGreaterThan(0);
     expect(text).not.toContain(SENTINEL);
     expect(text).not.toContain(ADMIN);
   });
