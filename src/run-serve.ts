@@ -95,8 +95,11 @@ export async function runServe(config: ServeConfig): Promise<number> {
   process.off('SIGHUP', onHangup);
   log.info('shutting down', { signal, timeoutMs: config.limits.shutdownTimeoutMs });
   await running.shutdown();
-  await service.close();
+  // Every client has had its answer: backend calls still running (for requests answered 503) are cut.
+  await client.destroy();
   await simulator?.close();
   log.info('stopped');
+  // Work of those requests may still hold timers (a rule's waitFor); it must not delay the exit.
+  setTimeout(() => process.exit(0), 500).unref();
   return 0;
 }

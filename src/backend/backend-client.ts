@@ -145,8 +145,14 @@ export class BackendClient {
     return { status: res.statusCode, headers: res.headers, body };
   }
 
+  /** Closes the connections once the calls running on them end. */
   close(): Promise<void> {
     return this.agent.close();
+  }
+
+  /** Closes the connections now, failing the calls running on them (at shutdown). */
+  destroy(): Promise<void> {
+    return this.agent.destroy();
   }
 }
 
