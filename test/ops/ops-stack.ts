@@ -3,8 +3,8 @@
 // kept in memory. The backend is an in-process simulator, or any identity URL (e.g. a simulator
 // running as its own process, which a test can SIGSTOP). Also: running `snf-occi` commands as
 // child processes and reading what they print.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -250,4 +250,32 @@ export async function spawnSimulator(
   const url = (await sim.line(/listening on (http:\/\/\S+)/))[1]!;
   const identityUrl = (await sim.line(/Identity \(Astakos\) URL: (\S+)/))[1]!;
   return { identityUrl, url, sim };
+}
+
+/** A self-signed certificate for 127.0.0.1 and localhost, made with the openssl CLI. */
+export async function makeCertificate(dir: string): Promise<{ cert: string; key: string; pem: string }> {
+  const cert = join(dir, 'cert.pem');
+  const key = join(dir, 'key.pem');
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1,DNS:localhost',
+    ],
+    { stdio: 'ignore' },
+  );
+  return { cert, key, pem: await readFile(cert, 'utf8') };
 }
