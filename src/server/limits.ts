@@ -20,6 +20,8 @@ export interface Limits {
   requestDeadlineMs: number;
   /** On shutdown, time left to requests in flight, in ms; then 503. */
   shutdownTimeoutMs: number;
+  /** Pass-through routes: time for the backend to answer (and longest pause), in ms; then 504. */
+  passthroughTimeoutMs: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -32,4 +34,5 @@ export const DEFAULT_LIMITS: Limits = {
   maxUserMixins: 200,
   requestDeadlineMs: 180_000,
   shutdownTimeoutMs: 10_000,
+  passthroughTimeoutMs: 30_000,
 };

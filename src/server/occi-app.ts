@@ -176,7 +176,7 @@ async function passThrough(
     target.query.toString(),
   );
   if (!destination) throw notFound(`nothing at '${target.path}'`);
-  await forward(req, res, destination);
+  await forward(req, res, destination, state.limits.passthroughTimeoutMs);
 }
 
 async function respond(

@@ -100,6 +100,7 @@ export async function parseServeArgs(args: string[], env: NodeJS.ProcessEnv): Pr
       maxUserMixins: num(v['max-user-mixins']),
       requestDeadlineMs: num(v['request-deadline']),
       shutdownTimeoutMs: num(v['shutdown-timeout']),
+      passthroughTimeoutMs: num(v['passthrough-timeout']),
     },
     ...(values['admin-token'] !== undefined ? { adminToken: str(v['admin-token']) } : {}),
     ...(values['metrics-port'] !== undefined

@@ -107,6 +107,13 @@ export const SERVE_OPTIONS = {
     help: 'idle time after which a backend connection is closed',
     group: 'Backend',
   },
+  'passthrough-timeout': {
+    kind: 'duration',
+    default: '30s',
+    arg: 'T',
+    help: 'time for the backend to answer a pass-through request (and longest pause); then 504',
+    group: 'Backend',
+  },
   'request-deadline': {
     kind: 'duration',
     default: '180s',
