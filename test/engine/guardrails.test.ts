@@ -18,7 +18,7 @@ import {
   ExpressionError,
 } from '../../src/mapping/expressions.js';
 import { type FakeBackend, startFakeBackend } from '../support/fake-backend.js';
-import { errorText, http, materialise, type Stack, startStack } from './harness.js';
+import { errorText, failureDetail, http, materialise, type Stack, startStack } from './harness.js';
 
 const SHORT: BackendClientOptions = {
   ...DEFAULT_BACKEND_OPTIONS,
@@ -256,7 +256,7 @@ describe('through the server', () => {
     fake.on('GET', '/api/probes/spin', { status: 200, body: { value: 1 } });
     const res = await get('spin');
     expect(res.status).toBe(502);
-    expect(errorText(res)).toMatch(
+    expect(failureDetail(stack, res)).toMatch(
       new RegExp(
         `probe\\.yaml:${ruleLine('spin')}\\b.*\\(result\\).*longer than ${DEFAULT_EXPRESSION_LIMITS.timeoutMs} ms`,
       ),
@@ -267,7 +267,9 @@ describe('through the server', () => {
   it('a result expression that recurses too deep is a 502 naming the rule file:line (text/plain too)', async () => {
     const res = await get('deep', 'text/plain');
     expect(res.status).toBe(502);
-    expect(errorText(res)).toMatch(new RegExp(`probe\\.yaml:${ruleLine('deep')}\\b.*nested deeper`));
+    expect(failureDetail(stack, res)).toMatch(
+      new RegExp(`probe\\.yaml:${ruleLine('deep')}\\b.*nested deeper`),
+    );
   });
 
   it('connection refused is a 502', async () => {

