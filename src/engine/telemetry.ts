@@ -1,7 +1,8 @@
 // What the engine reports about its work, for metrics and debug logs: the rule it picked, each
 // backend call, compensations, orphans and the template cache (rule reloads are the server's).
-// The server implements it; the engine only calls it. Arguments are bounded values (names from the rules, statuses, outcomes):
-// never a token, a user id or an entity id, so that they can be metric labels as they are.
+// The server implements it; the engine only calls it. Arguments are bounded values (names from
+// the rules, statuses, outcomes): never a token, a user id or an entity id, so that they can be
+// metric labels as they are.
 
 export interface Telemetry {
   /** A rule was selected for an operation; `origin` is its position (file:line), for logs only. */
