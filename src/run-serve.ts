@@ -50,7 +50,7 @@ export async function runServe(config: ServeConfig): Promise<number> {
   }
   const metrics = new ServerMetrics();
   const telemetry = serverTelemetry(metrics, log);
-  const client = new BackendClient({ ...config.backendClient, onCall: telemetry.onBackendCall });
+  const client = new BackendClient({ ...config.backendClient, observer: telemetry });
   let server: RunningOcciServer | undefined;
   const service = new MappingService(() => server?.state().ruleSet ?? loaded.ruleSet!, {
     identityUrl: backend,

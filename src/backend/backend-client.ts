@@ -1,7 +1,7 @@
 // The HTTP client for backend calls: undici with keep-alive pools, connect/header/body deadlines
 // and a response size limit. Transport failures become BackendFailure with a kind the fault
 // translation turns into 502 or 504. The caller's token travels in a header and is never logged.
-// Each call ends with an onCall report (its label, status or failure kind, and duration).
+// Each call ends with a report to its observer (its label, status or failure kind, and duration).
 import { performance } from 'node:perf_hooks';
 import { Agent, errors, request } from 'undici';
 
@@ -16,8 +16,19 @@ export interface BackendClientOptions {
   keepAliveTimeoutMs: number;
   /** Most connections per backend origin. */
   connections: number;
-  /** Told of every call once it ends (for metrics and debug logs). */
-  onCall?(service: string, step: string, method: string, status: number | string, seconds: number): void;
+  /** Told of every call without an observer of its own, once it ends (for metrics). */
+  observer?: CallObserver;
+}
+
+/** Who is told of a call once it ends: `status` is the HTTP status or the failure kind. */
+export interface CallObserver {
+  onBackendCall(
+    service: string,
+    step: string,
+    method: string,
+    status: number | string,
+    seconds: number,
+  ): void;
 }
 
 export const DEFAULT_BACKEND_OPTIONS: BackendClientOptions = {
@@ -35,8 +46,10 @@ export interface BackendRequest {
   headers: Record<string, string>;
   body?: string;
   signal?: AbortSignal;
-  /** What the call is for, as reported to onCall: the rules' service and step names. */
+  /** What the call is for, as reported to the observer: the rules' service and step names. */
   label?: { service: string; step: string };
+  /** Told of this call once it ends (e.g. the request's own telemetry); default the client's. */
+  observer?: CallObserver;
 }
 
 export interface BackendResponse {
@@ -68,10 +81,10 @@ function tooDeep(value: unknown, depth = 0): boolean {
 
 export class BackendClient {
   private readonly agent: Agent;
-  private readonly onCall: BackendClientOptions['onCall'];
+  private readonly observer: CallObserver | undefined;
 
   constructor(options: BackendClientOptions = DEFAULT_BACKEND_OPTIONS) {
-    this.onCall = options.onCall;
+    this.observer = options.observer;
     this.agent = new Agent({
       connect: { timeout: options.connectTimeoutMs },
       headersTimeout: options.headersTimeoutMs,
@@ -83,10 +96,11 @@ export class BackendClient {
   }
 
   async send(req: BackendRequest): Promise<BackendResponse> {
-    if (!this.onCall) return this.exchange(req);
+    const observer = req.observer ?? this.observer;
+    if (!observer) return this.exchange(req);
     const started = performance.now();
     const report = (status: number | string) =>
-      this.onCall?.(
+      observer.onBackendCall(
         req.label?.service ?? '-',
         req.label?.step ?? '-',
         req.method,

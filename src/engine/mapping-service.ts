@@ -56,10 +56,15 @@ export class MappingService implements EntityService {
     return this.client.close();
   }
 
-  async identify(caller: Caller): Promise<string | undefined> {
+  async identify(caller: Caller, context?: Pick<OperationContext, 'telemetry'>): Promise<string | undefined> {
     const ruleSet = this.getRuleSet();
     if (!ruleSet.mapping.identity || !this.options.identityUrl || !caller.token) return undefined;
-    return (await this.sessions.resolve(ruleSet.mapping, caller.token)).userId;
+    return (await this.sessions.resolve(ruleSet.mapping, caller.token, this.tel(context))).userId;
+  }
+
+  /** The request's telemetry, or the service's own. */
+  private tel(context?: Pick<OperationContext, 'telemetry'>): Telemetry {
+    return context?.telemetry ?? this.telemetry;
   }
 
   isPassthrough(path: string): boolean {
@@ -78,7 +83,13 @@ export class MappingService implements EntityService {
   }
 
   /** The transport that sends planned calls to the backend with the caller's token. */
-  transport(ruleSet: RuleSet, session: Session, caller: Caller, signal?: AbortSignal): Transport {
+  transport(
+    ruleSet: RuleSet,
+    session: Session,
+    caller: Caller,
+    signal?: AbortSignal,
+    telemetry: Telemetry = this.telemetry,
+  ): Transport {
     const mapping = ruleSet.mapping;
     return async (call: PlannedCall) => {
       const base = this.sessions.serviceUrl(mapping, session, call.service);
@@ -90,6 +101,7 @@ export class MappingService implements EntityService {
         url: base + call.path + (query ? `?${query}` : ''),
         headers,
         label: { service: call.service, step: call.step },
+        observer: telemetry,
         ...(call.body === undefined ? {} : { body: JSON.stringify(call.body) }),
         ...(signal ? { signal } : {}),
       });
@@ -128,16 +140,17 @@ export class MappingService implements EntityService {
 
   async env(context: OperationContext): Promise<RunEnv> {
     const ruleSet = this.getRuleSet();
-    const session = await this.sessions.resolve(ruleSet.mapping, context.caller.token);
+    const telemetry = this.tel(context);
+    const session = await this.sessions.resolve(ruleSet.mapping, context.caller.token, telemetry);
     const log = this.options.log;
     return {
       mapping: ruleSet.mapping,
-      transport: this.transport(ruleSet, session, context.caller, context.signal),
+      transport: this.transport(ruleSet, session, context.caller, context.signal, telemetry),
       helpers: this.helpers(context.registry),
-      onCompensated: (step) => this.telemetry.onCompensation('ok', step),
+      onCompensated: (step) => telemetry.onCompensation('ok', step),
       onCompensationFailure: (step, error) => {
-        this.telemetry.onCompensation('failed', step);
-        this.telemetry.onOrphan(step); // nothing retries a failed compensation yet
+        telemetry.onCompensation('failed', step);
+        telemetry.onOrphan(step); // nothing retries a failed compensation yet
         log?.warn('compensation failed', {
           step,
           error: error instanceof Error ? error.message : String(error),
@@ -185,7 +198,7 @@ export class MappingService implements EntityService {
       env,
     );
     if (!rule) throw notImplemented(`no backend rule maps the ${describeOperation(op)}`);
-    this.telemetry.onRuleSelected(category, operation, where(rule.origin));
+    this.tel(context).onRuleSelected(category, operation, where(rule.origin));
     return runRule(rule, request, vars, env);
   }
 
@@ -411,11 +424,11 @@ export class MappingService implements EntityService {
     const key = `${ruleSet.generation}|${context.caller.userKey ?? 'anonymous'}`;
     const entry = this.templateSets.get(key);
     if (entry && entry.expires > Date.now()) {
-      this.telemetry.onTemplateCache('hit');
+      this.tel(context).onTemplateCache('hit');
       return entry.mixins;
     }
     if (entry?.pending) return entry.pending;
-    this.telemetry.onTemplateCache('miss');
+    this.tel(context).onTemplateCache('miss');
     const pending = this.fetchTemplates(ruleSet, context, key).finally(() => {
       const current = this.templateSets.get(key);
       if (current?.pending === pending) delete current.pending;
@@ -459,7 +472,7 @@ export class MappingService implements EntityService {
           expires = Math.min(expires, Date.now() + t.ttlSeconds * 1000);
           return mixins;
         } catch (e) {
-          this.telemetry.onTemplateCache('refresh-failed');
+          this.tel(context).onTemplateCache('refresh-failed');
           this.options.log?.warn('template listing failed', {
             template: t.name,
             error: (e as Error).message,

@@ -5,6 +5,7 @@ import type { AttributeValue, Category, Kind, Mixin } from '../occi/model.js';
 import type { CategoryRegistry } from '../occi/registry.js';
 import type { OcciDocument } from '../rendering/document.js';
 import type { ParsedCategory, ParsedLink } from '../rendering/parsed.js';
+import type { Telemetry } from './telemetry.js';
 import type { ActionInput, EntityInput } from './validate-request.js';
 
 /** Who is asking: their credentials, passed through to the backend and never logged. */
@@ -59,6 +60,8 @@ export interface OperationContext {
   /** The model as this caller sees it (provider categories, templates, their own mixins). */
   registry: CategoryRegistry;
   signal?: AbortSignal;
+  /** Where to report the work done for this request (default: the service's own). */
+  telemetry?: Telemetry;
 }
 
 /** Where a pass-through request goes: the full URL (service base + rest of the path + query) and the headers to add. */
@@ -73,7 +76,7 @@ export interface EntityService {
   /** Categories the backend contributes for this caller (e.g. os_tpl/resource_tpl templates). */
   categories(context: Omit<OperationContext, 'registry'>): Promise<Category[]>;
   /** The backend's id for the caller (validating their token), when the backend knows one. */
-  identify?(caller: Caller): Promise<string | undefined>;
+  identify?(caller: Caller, context?: Pick<OperationContext, 'telemetry'>): Promise<string | undefined>;
   /** Where a pass-through route sends this path (undefined when no route declares its prefix). */
   passthrough?(caller: Caller, path: string, search: string): Promise<PassthroughTarget | undefined>;
   /** Whether some pass-through route declares a prefix of this path (cheap, synchronous). */

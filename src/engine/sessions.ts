@@ -2,7 +2,7 @@
 // service catalog it returns, cached for the TTL the rules set. Keyed by a hash of the token, so
 // the cache holds no token text as a key.
 import { createHash } from 'node:crypto';
-import type { BackendClient } from '../backend/backend-client.js';
+import type { BackendClient, CallObserver } from '../backend/backend-client.js';
 import { BackendFailure } from '../backend/backend-client.js';
 import type { MappingRules } from '../mapping/compile-rules.js';
 import { OcciError } from '../occi/errors.js';
@@ -37,7 +37,7 @@ export class SessionCache {
     return new OcciError(401, message, headers);
   }
 
-  async resolve(mapping: MappingRules, token: string | undefined): Promise<Session> {
+  async resolve(mapping: MappingRules, token: string | undefined, observer?: CallObserver): Promise<Session> {
     const identity = mapping.identity;
     if (!identity || !this.identityUrl) return { catalog: new Map() };
     if (!token) throw this.unauthorized(mapping, 'authentication required: send an X-Auth-Token');
@@ -53,6 +53,7 @@ export class SessionCache {
         url: this.identityUrl.replace(/\/$/, '') + identity.path.fill({}),
         headers: { accept: 'application/json' },
         label: { service: 'identity', step: 'identity' },
+        ...(observer ? { observer } : {}),
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
     } catch (e) {

@@ -7,7 +7,7 @@ import { OcciError } from '../occi/errors.js';
 import type { CategoryRegistry } from '../occi/registry.js';
 import { negotiate, type Rendering } from '../rendering/media-types.js';
 import type { Log } from './log.js';
-import { currentRequest } from './request-context.js';
+import type { RequestContext } from './request-context.js';
 import { type Reply, send } from './request-io.js';
 
 // A position in a rule file, as the engine writes it: mappings/cyclades/compute.yaml:141(:7).
@@ -35,11 +35,10 @@ export function publicMessage(status: number, message: string, requestId: string
 }
 
 /** A 5xx reply made fit for the client; the original message is logged with the request id. */
-export function publicReply(reply: Reply, log: Log): Reply {
+export function publicReply(reply: Reply, log: Log, context: RequestContext | undefined): Reply {
   // 501 is an answer about this server's rules (what they do not map), not a failure.
   if (reply.status < 500 || reply.status === 501 || reply.document.type !== 'error') return reply;
   const error = reply.document.error;
-  const context = currentRequest();
   const message = publicMessage(reply.status, error.message, context?.id);
   if (reply.status !== 500)
     // a 500 is logged where it was caught, with its stack
@@ -59,6 +58,7 @@ export function sendOcciError(
   status: number,
   message: string,
   headers: Record<string, string> = {},
+  requestId?: string,
 ): void {
   if (res.headersSent || res.destroyed) return;
   let rendering: Rendering = 'text/plain';
@@ -67,8 +67,8 @@ export function sendOcciError(
   } catch {
     // nothing acceptable: text/plain all the same, as the OCCI handler does
   }
-  const id = currentRequest()?.id;
-  const text = status >= 500 && status !== 501 && id ? `${message} (request id ${id})` : message;
+  const text =
+    status >= 500 && status !== 501 && requestId ? `${message} (request id ${requestId})` : message;
   send(
     res,
     { status, document: { type: 'error', error: new OcciError(status, text, headers) }, headers },

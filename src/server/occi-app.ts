@@ -4,6 +4,7 @@
 // in that media type; nothing escapes as an unhandled exception.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Caller, EntityService, OperationResult } from '../engine/operation.js';
+import type { Telemetry } from '../engine/telemetry.js';
 import { badRequest, methodNotAllowed, notFound, OcciError } from '../occi/errors.js';
 import { type AdminOptions, handleAdmin } from './admin.js';
 import { forward } from './passthrough.js';
@@ -20,7 +21,7 @@ import { SERVER_HEADER } from '../version.js';
 import type { Limits } from './limits.js';
 import { publicReply } from './error-reply.js';
 import { type Log, loggablePath } from './log.js';
-import { currentRequest, noteEngineOperation, noteOperation } from './request-context.js';
+import { contextOf, noteEngineOperation, noteOperation } from './request-context.js';
 import { headerLists, type Reply, readBody, send } from './request-io.js';
 import { checkNewUserMixins, checkRemovedUserMixins } from './user-mixins.js';
 
@@ -60,11 +61,12 @@ export function createOcciHandler(getState: () => AppState) {
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const state = getState(); // one rule set for the whole request, even if a reload happens meanwhile
     // The request's own log (its lines carry the request id); the request envelope logs its outcome.
-    const log = currentRequest()?.log ?? state.log;
+    const context = contextOf(req);
+    const log = context?.log ?? state.log;
     res.setHeader('Server', SERVER_HEADER);
     const path = (req.url ?? '/').split('?')[0]!;
     if (path.startsWith('/_admin/')) {
-      noteOperation('admin');
+      noteOperation(context, 'admin');
       await handleAdmin(req, res, path, state.admin).catch((e) => {
         log.error('admin request failed', { error: (e as Error).message });
         if (!res.headersSent) res.writeHead(500).end();
@@ -83,7 +85,7 @@ export function createOcciHandler(getState: () => AppState) {
     try {
       const target = parseTarget(req.url ?? '/');
       if (state.service.isPassthrough?.(target.path)) {
-        noteOperation('passthrough');
+        noteOperation(context, 'passthrough');
         await passThrough(req, res, target, state);
         return;
       }
@@ -115,7 +117,7 @@ export function createOcciHandler(getState: () => AppState) {
         rendering = 'text/plain';
       }
     }
-    reply = publicReply(reply, log); // 5xx: a plain message and the request id; the details are logged
+    reply = publicReply(reply, log, context); // 5xx: a plain message and the request id; the details are logged
     if (!res.headersSent && !res.destroyed) send(res, reply, rendering, renderContext);
   };
 }
@@ -189,20 +191,26 @@ async function respond(
   if (tooHigh)
     throw new OcciError(501, `OCCI/${tooHigh} is not supported; this server speaks OCCI/1.2 and 1.1`);
   const { path, query } = target;
-  if (QUERY_PATHS.has(path)) noteOperation('query');
+  const context = contextOf(req);
+  const telemetry = context?.telemetry;
+  if (QUERY_PATHS.has(path)) noteOperation(context, 'query');
   const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
   const body = await readBody(req, state.limits.maxBodyBytes);
   const parsed = parseRequest({ headers: headerLists(req), contentType: req.headers['content-type'], body });
   const token = typeof req.headers['x-auth-token'] === 'string' ? req.headers['x-auth-token'] : undefined;
-  const caller = await identifyCaller(state, token);
+  const caller = await identifyCaller(state, token, telemetry);
   const request: OcciRequest = { method, path, query, parsed, caller };
 
-  const view = await registryView(state, caller);
+  const view = await registryView(state, caller, telemetry);
   ctx.registry = view;
   if (QUERY_PATHS.has(path)) return queryInterface(request, state, view);
   const operation = route(request, view);
-  noteEngineOperation(operation, state.ruleSet.registry);
-  const result: OperationResult = await state.service.execute(operation, { caller, registry: view });
+  noteEngineOperation(context, operation, state.ruleSet.registry);
+  const result: OperationResult = await state.service.execute(operation, {
+    caller,
+    registry: view,
+    ...(telemetry ? { telemetry } : {}),
+  });
   return result;
 }
 
@@ -211,15 +219,23 @@ async function respond(
  * their mixins survive token renewal; otherwise by their token. Either way only a salted hash is
  * kept.
  */
-async function identifyCaller(state: AppState, token: string | undefined): Promise<Caller> {
+async function identifyCaller(
+  state: AppState,
+  token: string | undefined,
+  telemetry: Telemetry | undefined,
+): Promise<Caller> {
   if (!token) return {};
-  const userId = state.service.identify ? await state.service.identify({ token }) : undefined;
+  const userId = state.service.identify ? await state.service.identify({ token }, { telemetry }) : undefined;
   return { token, userKey: state.store.userKey(userId ? `user:${userId}` : `token:${token}`) };
 }
 
 /** The model as this caller sees it: the provider's categories, backend templates, their own mixins. */
-async function registryView(state: AppState, caller: Caller): Promise<CategoryRegistry> {
-  const templates = await state.service.categories({ caller });
+async function registryView(
+  state: AppState,
+  caller: Caller,
+  telemetry: Telemetry | undefined,
+): Promise<CategoryRegistry> {
+  const templates = await state.service.categories({ caller, ...(telemetry ? { telemetry } : {}) });
   const own = caller.userKey ? state.store.list(caller.userKey) : [];
   // Rebuilt only when one of its parts changed (template lists and user mixins are replaced, never mutated).
   const key = caller.userKey ?? '';

@@ -1,10 +1,12 @@
-// What the server knows about the request being served, wherever in the call chain it is asked:
-// its id, its log (every line carries the id), the OCCI operation and kind it was routed to, the
-// rule that maps it and the backend calls it made. Kept in an AsyncLocalStorage, so that the
-// engine reports through Telemetry without knowing requests exist.
-import { AsyncLocalStorage } from 'node:async_hooks';
+// What the server knows about the request being served: its id, its log (every line carries the
+// id), the OCCI operation and kind it was routed to, the rule that maps it, the backend calls it
+// made, and the Telemetry the engine reports to for it. Attached to the request object and passed
+// explicitly (an AsyncLocalStorage would do it implicitly, but on Node 20 it slows every promise,
+// and the engine's JSONata evaluation makes many: listings took twice as long).
+import type { IncomingMessage } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { Operation } from '../engine/operation.js';
+import type { Telemetry } from '../engine/telemetry.js';
 import { typeId } from '../occi/model.js';
 import type { CategoryRegistry } from '../occi/registry.js';
 import type { Log } from './log.js';
@@ -31,34 +33,46 @@ export interface RequestContext {
   rule?: string;
   backend: BackendCallRecord[];
   backendCalls: number;
+  /** Where the engine reports this request's rule, backend calls, compensations. */
+  telemetry?: Telemetry;
 }
 
-const storage = new AsyncLocalStorage<RequestContext>();
+const contexts = new WeakMap<IncomingMessage, RequestContext>();
 
-export function newRequestContext(id: string, log: Log): RequestContext {
-  return { id, log: log.child({ reqId: id }), operation: 'none', kind: '-', backend: [], backendCalls: 0 };
+/** Starts the context of a request (the request envelope does, before anything else). */
+export function openRequestContext(req: IncomingMessage, id: string, log: Log): RequestContext {
+  const context: RequestContext = {
+    id,
+    log: log.child({ reqId: id }),
+    operation: 'none',
+    kind: '-',
+    backend: [],
+    backendCalls: 0,
+  };
+  contexts.set(req, context);
+  return context;
 }
 
-export function runInRequest<T>(context: RequestContext, fn: () => T): T {
-  return storage.run(context, fn);
-}
-
-export function currentRequest(): RequestContext | undefined {
-  return storage.getStore();
+/** The context of a request (undefined for one that did not come through the envelope, as in unit tests). */
+export function contextOf(req: IncomingMessage): RequestContext | undefined {
+  return contexts.get(req);
 }
 
 /** Records what the request turned out to be (for its log line and metric labels). */
-export function noteOperation(operation: string, kind = '-'): void {
-  const context = storage.getStore();
+export function noteOperation(context: RequestContext | undefined, operation: string, kind = '-'): void {
   if (!context) return;
   context.operation = operation;
   context.kind = kind;
 }
 
 /** Notes an engine operation; categories outside the provider's registry (user mixins, templates) stay unnamed. */
-export function noteEngineOperation(op: Operation, provider: CategoryRegistry): void {
+export function noteEngineOperation(
+  context: RequestContext | undefined,
+  op: Operation,
+  provider: CategoryRegistry,
+): void {
   const [operation, kind] = labelsOf(op, provider);
-  noteOperation(operation, kind);
+  noteOperation(context, operation, kind);
 }
 
 function labelsOf(op: Operation, provider: CategoryRegistry): [string, string] {
@@ -88,9 +102,7 @@ function labelsOf(op: Operation, provider: CategoryRegistry): [string, string] {
   }
 }
 
-export function recordBackendCall(call: BackendCallRecord): void {
-  const context = storage.getStore();
-  if (!context) return;
+export function recordBackendCall(context: RequestContext, call: BackendCallRecord): void {
   context.backendCalls++;
   if (context.backend.length < MAX_RECORDED_CALLS) context.backend.push(call);
 }

@@ -11,7 +11,8 @@ import { answerHealth, HEALTH_PATHS, type ReadinessCheck } from './health.js';
 import type { Limits } from './limits.js';
 import { type Log, loggableHeaders, loggablePath } from './log.js';
 import type { ServerMetrics } from './metrics.js';
-import { newRequestContext, type RequestContext, requestIdOf, runInRequest } from './request-context.js';
+import { openRequestContext, type RequestContext, requestIdOf } from './request-context.js';
+import { serverTelemetry } from './server-telemetry.js';
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
@@ -46,7 +47,8 @@ export class RequestEnvelope {
         return;
       }
       const { log, metrics, limits } = this.options;
-      const context = newRequestContext(requestIdOf(req.headers['x-request-id']), log);
+      const context = openRequestContext(req, requestIdOf(req.headers['x-request-id']), log);
+      context.telemetry = serverTelemetry(metrics, log, context);
       res.setHeader('Server', SERVER_HEADER);
       res.setHeader('X-Request-Id', context.id);
       if (this.draining) res.setHeader('Connection', 'close');
@@ -55,12 +57,10 @@ export class RequestEnvelope {
       metrics.inFlight.inc();
       const started = process.hrtime.bigint();
       const deadline = setTimeout(() => {
-        runInRequest(context, () =>
-          this.refuse(
-            entry,
-            504,
-            `the request did not complete within the deadline of ${limits.requestDeadlineMs / 1000} s`,
-          ),
+        this.refuse(
+          entry,
+          504,
+          `the request did not complete within the deadline of ${limits.requestDeadlineMs / 1000} s`,
         );
       }, limits.requestDeadlineMs);
       res.once('close', () => {
@@ -70,23 +70,21 @@ export class RequestEnvelope {
         this.logAndCount(entry, Number(process.hrtime.bigint() - started) / 1e9);
         if (this.inFlight.size === 0) this.idle?.();
       });
-      runInRequest(context, () => {
-        if (context.log.debugEnabled)
-          context.log.debug('request received', {
-            method: req.method,
-            path: loggablePath(req.url ?? ''),
-            headers: loggableHeaders(req.headers),
-          });
-        const tooMany = this.headerProblem(req);
-        if (tooMany) {
-          res.setHeader('Connection', 'close');
-          this.refuse(entry, 431, tooMany);
-          return;
-        }
-        handler(req, res).catch((e) => {
-          context.log.error('response failed', { error: (e as Error)?.message });
-          res.destroy();
+      if (context.log.debugEnabled)
+        context.log.debug('request received', {
+          method: req.method,
+          path: loggablePath(req.url ?? ''),
+          headers: loggableHeaders(req.headers),
         });
+      const tooMany = this.headerProblem(req);
+      if (tooMany) {
+        res.setHeader('Connection', 'close');
+        this.refuse(entry, 431, tooMany);
+        return;
+      }
+      handler(req, res).catch((e) => {
+        context.log.error('response failed', { error: (e as Error)?.message });
+        res.destroy();
       });
     };
   }
@@ -113,7 +111,7 @@ export class RequestEnvelope {
     message: string,
     headers: Record<string, string> = {},
   ): void {
-    sendOcciError(entry.req, entry.res, this.options.registry(), status, message, headers);
+    sendOcciError(entry.req, entry.res, this.options.registry(), status, message, headers, entry.context.id);
   }
 
   private logAndCount(entry: InFlight, seconds: number): void {
@@ -161,9 +159,7 @@ export class RequestEnvelope {
       (e) =>
         new Promise<void>((resolve) => {
           e.res.once('close', () => resolve());
-          runInRequest(e.context, () =>
-            this.refuse(e, 503, 'the server is shutting down; retry the request', { 'Retry-After': '1' }),
-          );
+          this.refuse(e, 503, 'the server is shutting down; retry the request', { 'Retry-After': '1' });
           if (e.res.destroyed) resolve();
         }),
     );

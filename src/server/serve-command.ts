@@ -41,7 +41,7 @@ export interface ServeConfig {
   /** Identity URL of the backend; undefined: start the embedded simulator. */
   backend?: string;
   simulatorPort: number;
-  backendClient: Omit<BackendClientOptions, 'onCall'>;
+  backendClient: Omit<BackendClientOptions, 'observer'>;
   limits: Limits;
   adminToken?: string;
   metrics?: { host: string; port: number };

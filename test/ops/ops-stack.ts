@@ -66,7 +66,7 @@ export async function startOpsStack(options: OpsStackOptions = {}): Promise<OpsS
   const client = new BackendClient({
     ...DEFAULT_BACKEND_OPTIONS,
     ...options.backend,
-    onCall: telemetry.onBackendCall,
+    observer: telemetry,
   });
   let server: RunningOcciServer | undefined;
   const service = new MappingService(() => server?.state().ruleSet ?? ruleSet, {

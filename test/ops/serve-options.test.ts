@@ -28,7 +28,7 @@ describe('serve options', () => {
   it('default to the documented limits and timeouts', async () => {
     const config = await parseServeArgs([], {});
     expect(config.limits).toEqual(DEFAULT_LIMITS);
-    const { onCall: _, ...backend } = { ...DEFAULT_BACKEND_OPTIONS, onCall: undefined };
+    const { observer: _, ...backend } = { ...DEFAULT_BACKEND_OPTIONS, observer: undefined };
     expect(config.backendClient).toEqual(backend);
     expect(config.backendClient.headersTimeoutMs).toBeLessThanOrEqual(10_000);
     expect(config).toMatchObject({ host: '127.0.0.1', port: 8080, simulatorPort: 0, logLevel: 'info' });
