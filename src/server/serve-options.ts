@@ -353,6 +353,7 @@ async function readConfigFile(path: string): Promise<Record<string, unknown>> {
 
 /** The options part of `serve --help`, grouped, with defaults and environment names. */
 export function optionsHelp(): string {
+  const indent = ''.padEnd(34);
   const lines: string[] = [];
   let group = '';
   for (const [name, spec] of Object.entries(SERVE_OPTIONS) as [OptionName, OptionSpec][]) {
@@ -360,9 +361,24 @@ export function optionsHelp(): string {
       group = spec.group;
       lines.push('', `${group}:`);
     }
-    const flag = `  --${name}${spec.arg ? ` ${spec.arg}` : ''}`;
-    const defaults = spec.default !== undefined ? ` (default ${spec.default})` : '';
-    lines.push(`${flag.padEnd(34)}${spec.help}${defaults}`, `${''.padEnd(34)}[${envName(name)}]`);
+    const flag = `  --${name}${spec.arg ? ` ${spec.arg}` : ''}`.padEnd(34);
+    const text = wrap(spec.help, 100 - indent.length);
+    lines.push(`${flag}${text[0]}`, ...text.slice(1).map((t) => indent + t));
+    const defaults = spec.default !== undefined ? `default ${spec.default}; ` : '';
+    lines.push(`${indent}[${defaults}${envName(name)}]`);
   }
   return lines.join('\n');
+}
+
+function wrap(text: string, width: number): string[] {
+  const out: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > width) {
+      out.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  out.push(line);
+  return out;
 }

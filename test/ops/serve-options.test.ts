@@ -135,7 +135,7 @@ describe('serve options', () => {
       const help = out.mock.calls.flat().join('\n');
       for (const name of Object.keys(SERVE_OPTIONS)) {
         expect(help).toContain(`--${name}`);
-        expect(help).toContain(`[${envName(name)}]`);
+        expect(help).toMatch(new RegExp(`\\[(default [^;]+; )?${envName(name)}\\]`));
       }
       expect(help).toContain('--config FILE');
       expect(help).toMatch(/command line wins over the environment, which wins over the file/);
