@@ -111,7 +111,7 @@ export const SERVE_OPTIONS = {
     kind: 'duration',
     default: '30s',
     arg: 'T',
-    help: 'time for the backend to answer a pass-through request (and longest pause); then 504',
+    help: 'time for the backend to answer a pass-through request (and longest pause); then 502 or 504',
     group: 'Backend',
   },
   'request-deadline': {
