@@ -12,8 +12,28 @@ interface Command {
 /** Exit codes, as documented in the README. */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
 
+/** `serve`: options parsed by serve-command.ts, the parts put together by run-serve.ts. */
+async function serveCommand(): Promise<Command> {
+  const { parseServeArgs, serveUsage, UsageError } = await import('./server/serve-command.js');
+  return {
+    summary: 'Serve OCCI',
+    usage: serveUsage,
+    async run(args) {
+      let config: Awaited<ReturnType<typeof parseServeArgs>>;
+      try {
+        config = await parseServeArgs(args, process.env);
+      } catch (e) {
+        if (!(e instanceof UsageError)) throw e;
+        console.error(`snf-occi serve: ${e.message}\n\nSee snf-occi serve --help`);
+        return EXIT.usage;
+      }
+      return (await import('./run-serve.js')).runServe(config);
+    },
+  };
+}
+
 const commands: Record<string, () => Promise<Command>> = {
-  serve: async () => (await import('./server/serve-command.js')).serveCommand,
+  serve: serveCommand,
   simulator: async () => (await import('./simulator/command.js')).simulatorCommand,
   check: async () => (await import('./mapping/check-command.js')).checkCommand,
   explain: async () => (await import('./server/explain-command.js')).explainCommand,

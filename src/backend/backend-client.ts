@@ -1,21 +1,40 @@
 // The HTTP client for backend calls: undici with keep-alive pools, connect/header/body deadlines
 // and a response size limit. Transport failures become BackendFailure with a kind the fault
 // translation turns into 502 or 504. The caller's token travels in a header and is never logged.
+// Each call ends with a report to its observer (its label, status or failure kind, and duration).
+import { performance } from 'node:perf_hooks';
 import { Agent, errors, request } from 'undici';
 
 export interface BackendClientOptions {
+  /** Time to open a connection, in ms. */
   connectTimeoutMs: number;
+  /** Time from sending a request to the end of the response headers, in ms. */
   headersTimeoutMs: number;
+  /** Longest pause while receiving a response body, in ms. */
   bodyTimeoutMs: number;
   maxResponseBytes: number;
   keepAliveTimeoutMs: number;
+  /** Most connections per backend origin. */
   connections: number;
+  /** Told of every call without an observer of its own, once it ends (for metrics). */
+  observer?: CallObserver;
+}
+
+/** Who is told of a call once it ends: `status` is the HTTP status or the failure kind. */
+export interface CallObserver {
+  onBackendCall(
+    service: string,
+    step: string,
+    method: string,
+    status: number | string,
+    seconds: number,
+  ): void;
 }
 
 export const DEFAULT_BACKEND_OPTIONS: BackendClientOptions = {
   connectTimeoutMs: 5_000,
-  headersTimeoutMs: 30_000,
-  bodyTimeoutMs: 30_000,
+  headersTimeoutMs: 10_000,
+  bodyTimeoutMs: 10_000,
   maxResponseBytes: 10 * 1024 * 1024,
   keepAliveTimeoutMs: 4_000,
   connections: 256,
@@ -27,6 +46,10 @@ export interface BackendRequest {
   headers: Record<string, string>;
   body?: string;
   signal?: AbortSignal;
+  /** What the call is for, as reported to the observer: the rules' service and step names. */
+  label?: { service: string; step: string };
+  /** Told of this call once it ends (e.g. the request's own telemetry); default the client's. */
+  observer?: CallObserver;
 }
 
 export interface BackendResponse {
@@ -76,8 +99,10 @@ function nestsTooDeep(text: string): boolean {
 
 export class BackendClient {
   private readonly agent: Agent;
+  private readonly observer: CallObserver | undefined;
 
   constructor(options: BackendClientOptions = DEFAULT_BACKEND_OPTIONS) {
+    this.observer = options.observer;
     this.agent = new Agent({
       connect: { timeout: options.connectTimeoutMs },
       headersTimeout: options.headersTimeoutMs,
@@ -89,6 +114,28 @@ export class BackendClient {
   }
 
   async send(req: BackendRequest): Promise<BackendResponse> {
+    const observer = req.observer ?? this.observer;
+    if (!observer) return this.exchange(req);
+    const started = performance.now();
+    const report = (status: number | string) =>
+      observer.onBackendCall(
+        req.label?.service ?? '-',
+        req.label?.step ?? '-',
+        req.method,
+        status,
+        (performance.now() - started) / 1000,
+      );
+    try {
+      const res = await this.exchange(req);
+      report(res.status);
+      return res;
+    } catch (e) {
+      report(e instanceof BackendFailure ? e.kind : 'error');
+      throw e;
+    }
+  }
+
+  private async exchange(req: BackendRequest): Promise<BackendResponse> {
     let res: Awaited<ReturnType<typeof request>>;
     try {
       res = await request(req.url, {
@@ -130,8 +177,14 @@ export class BackendClient {
     return { status: res.statusCode, headers: res.headers, body };
   }
 
+  /** Closes the connections once the calls running on them end. */
   close(): Promise<void> {
     return this.agent.close();
+  }
+
+  /** Closes the connections now, failing the calls running on them (at shutdown). */
+  destroy(): Promise<void> {
+    return this.agent.destroy();
   }
 }
 

@@ -11,9 +11,11 @@ export interface AftercareLog {
 
 export interface AftercareEvents {
   /** A task was handed over for retrying (kind: compensation, clean-up, lost reply). */
-  retried?(kind: string): void;
+  retried?(kind: string, step: string): void;
+  /** A retried task succeeded. */
+  done?(kind: string, step: string): void;
   /** A task gave up: something may be left in the backend. */
-  orphan?(kind: string): void;
+  orphan?(kind: string, step: string): void;
 }
 
 /** Pauses before the 1st, 2nd... retry; after the last one fails, the task is an orphan. */
@@ -31,19 +33,25 @@ export class Aftercare {
     private readonly delaysMs: readonly number[] = DEFAULT_RETRY_DELAYS_MS,
   ) {}
 
-  /** Retries `task` later; `requestId` names the request that left it. */
-  add(requestId: string, what: Leftover, task: () => Promise<void>): void {
+  /** Retries `task` later; `requestId` names the request that left it; `events` hear how it ends. */
+  add(
+    requestId: string,
+    what: Leftover,
+    task: () => Promise<void>,
+    events: AftercareEvents = this.events,
+  ): void {
     const fields = { requestId, ...describe(what) };
     this.log?.warn(`${what.kind} failed: retrying later`, fields);
-    this.events.retried?.(what.kind);
-    this.schedule(fields, what.kind, task, 0);
+    events.retried?.(what.kind, what.step);
+    this.schedule(fields, what, task, 0, events);
   }
 
   private schedule(
     fields: Record<string, unknown>,
-    kind: string,
+    what: Leftover,
     task: () => Promise<void>,
     attempt: number,
+    events: AftercareEvents,
   ): void {
     if (this.closed || attempt >= this.delaysMs.length) {
       this.log?.error('orphan: left in the backend, remove it by hand', {
@@ -51,7 +59,7 @@ export class Aftercare {
         attempts: attempt,
         ...(this.closed ? { reason: 'shutting down' } : {}),
       });
-      this.events.orphan?.(kind);
+      events.orphan?.(what.kind, what.step);
       this.wake();
       return;
     }
@@ -61,13 +69,10 @@ export class Aftercare {
       try {
         await task();
         this.log?.warn('retried and done', { ...fields, attempts: attempt + 1 });
+        events.done?.(what.kind, what.step);
       } catch (e) {
-        this.schedule(
-          { ...fields, error: e instanceof Error ? e.message : String(e) },
-          kind,
-          task,
-          attempt + 1,
-        );
+        const error = e instanceof Error ? e.message : String(e);
+        this.schedule({ ...fields, error }, what, task, attempt + 1, events);
       } finally {
         this.running--;
         this.wake();

@@ -15,7 +15,9 @@ import type {
   PassthroughTarget,
   RequestContext,
 } from './operation.js';
-import { Aftercare, type AftercareEvents } from './aftercare.js';
+import { Aftercare } from './aftercare.js';
+import { where } from './fault-translation.js';
+import { NO_TELEMETRY, type Telemetry } from './telemetry.js';
 import { OperationRunner } from './operations.js';
 import { requestScope } from './request-scope.js';
 import type { Backend, PlannedCall, RunContext } from './run-plan.js';
@@ -35,7 +37,8 @@ export interface EngineOptions {
   log?: EngineLog;
   /** Pauses between retries of failed compensations and clean-ups (default DEFAULT_RETRY_DELAYS_MS). */
   retryDelaysMs?: readonly number[];
-  events?: AftercareEvents;
+  /** Where the engine reports its work when a request brings no telemetry of its own. */
+  telemetry?: Telemetry;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -46,12 +49,19 @@ export class MappingEngine implements EntityService {
   private readonly templates: TemplateCache;
   /** Retries of what failed after a request was answered (compensations, clean-ups). */
   readonly aftercare: Aftercare;
+  private readonly telemetry: Telemetry;
+
+  /** The request's telemetry, or the engine's own. */
+  private tel(context?: Pick<RequestContext, 'telemetry'>): Telemetry {
+    return context?.telemetry ?? this.telemetry;
+  }
 
   constructor(private readonly options: EngineOptions = {}) {
     this.client = options.client ?? new BackendClient();
     this.sessions = new SessionCache(this.client, options.identityUrl);
     this.templates = new TemplateCache(options.log);
-    this.aftercare = new Aftercare(options.log, options.events, options.retryDelaysMs);
+    this.aftercare = new Aftercare(options.log, {}, options.retryDelaysMs);
+    this.telemetry = options.telemetry ?? NO_TELEMETRY;
   }
 
   close(): Promise<void> {
@@ -59,9 +69,13 @@ export class MappingEngine implements EntityService {
     return this.client.close();
   }
 
-  async identify(ruleSet: RuleSet, caller: Caller): Promise<string | undefined> {
+  async identify(
+    ruleSet: RuleSet,
+    caller: Caller,
+    context?: Pick<RequestContext, 'telemetry'>,
+  ): Promise<string | undefined> {
     if (!ruleSet.mapping.identity || !this.options.identityUrl || !caller.token) return undefined;
-    return (await this.sessions.resolve(ruleSet.mapping, caller.token)).userId;
+    return (await this.sessions.resolve(ruleSet.mapping, caller.token, this.tel(context))).userId;
   }
 
   unauthorized(ruleSet: RuleSet, message: string): OcciError {
@@ -76,7 +90,7 @@ export class MappingEngine implements EntityService {
     const { mapping } = context.ruleSet;
     const route = mapping.passthrough.find((p) => path.startsWith(p.prefix));
     if (!route) return undefined;
-    const session = await this.sessions.resolve(mapping, context.caller.token);
+    const session = await this.sessions.resolve(mapping, context.caller.token, this.tel(context));
     const base = this.sessions.serviceUrl(mapping, session, route.service);
     const headers: Record<string, string> = {};
     if (context.caller.token) headers[mapping.tokenHeader.toLowerCase()] = context.caller.token;
@@ -87,6 +101,16 @@ export class MappingEngine implements EntityService {
   backend(context: RequestContext, session: Session): Backend {
     const { mapping } = context.ruleSet;
     const log = this.options.log;
+    const telemetry = this.tel(context);
+    const events = {
+      retried: (kind: string, step: string) => {
+        if (kind === 'compensation') telemetry.onCompensation('failed', step);
+      },
+      done: (kind: string, step: string) => {
+        if (kind === 'compensation') telemetry.onCompensation('ok', step);
+      },
+      orphan: (_kind: string, step: string) => telemetry.onOrphan(step),
+    };
     return {
       send: async (call: PlannedCall): Promise<BackendResponse> => {
         const base = this.sessions.serviceUrl(mapping, session, call.service);
@@ -103,17 +127,21 @@ export class MappingEngine implements EntityService {
           method: call.method,
           url: base + call.path,
           headers,
+          label: { service: call.service, step: call.step },
+          observer: telemetry,
           ...(call.body === undefined ? {} : { body: JSON.stringify(call.body) }),
           ...(context.signal ? { signal: context.signal } : {}),
         });
       },
       sleep,
-      later: (what, task) => this.aftercare.add(context.requestId, what, task),
+      later: (what, task) => this.aftercare.add(context.requestId, what, task, events),
+      compensated: (step) => telemetry.onCompensation('ok', step),
     };
   }
 
   private async runner(context: OperationContext): Promise<OperationRunner> {
-    const session = await this.sessions.resolve(context.ruleSet.mapping, context.caller.token);
+    const telemetry = this.tel(context);
+    const session = await this.sessions.resolve(context.ruleSet.mapping, context.caller.token, telemetry);
     const { scope, budget } = await requestScope(
       context.ruleSet.mapping,
       context.registry,
@@ -124,7 +152,10 @@ export class MappingEngine implements EntityService {
       backend: this.backend(context, session),
       budget,
     };
-    return new OperationRunner(context.ruleSet, context.registry, scope, ctx);
+    return new OperationRunner(context.ruleSet, context.registry, scope, ctx, {
+      notes: [],
+      rule: (r) => telemetry.onRuleSelected(r.category, r.operation, where(r.origin)),
+    });
   }
 
   async execute(op: Operation, context: OperationContext): Promise<OperationResult> {
@@ -135,8 +166,9 @@ export class MappingEngine implements EntityService {
   async categories(context: RequestContext): Promise<Category[]> {
     const { ruleSet, caller } = context;
     if (ruleSet.mapping.templates.length === 0 || !caller.token) return [];
-    return this.templates.get(ruleSet, caller.userKey ?? 'anonymous', async () => {
-      const session = await this.sessions.resolve(ruleSet.mapping, caller.token);
+    const telemetry = this.tel(context);
+    return this.templates.get(ruleSet, caller.userKey ?? 'anonymous', telemetry, async () => {
+      const session = await this.sessions.resolve(ruleSet.mapping, caller.token, telemetry);
       const { scope, budget } = await requestScope(ruleSet.mapping, ruleSet.registry, context.requestId);
       return { ctx: { mapping: ruleSet.mapping, backend: this.backend(context, session), budget }, scope };
     });

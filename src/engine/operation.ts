@@ -7,6 +7,7 @@ import type { AttributeValue, Category, Kind, Mixin } from '../occi/model.js';
 import type { CategoryRegistry } from '../occi/registry.js';
 import type { OcciDocument } from '../rendering/document.js';
 import type { ParsedCategory, ParsedLink } from '../rendering/parsed.js';
+import type { Telemetry } from './telemetry.js';
 import type { ActionInput, EntityInput } from './validate-request.js';
 
 /** Who is asking: their credentials, passed through to the backend and never logged. */
@@ -73,6 +74,8 @@ export interface RequestContext {
   /** Names the request in logs and in the backend objects it creates. */
   requestId: string;
   signal?: AbortSignal;
+  /** Where to report the work done for this request (metrics, debug logs). */
+  telemetry?: Telemetry;
 }
 
 export interface OperationContext extends RequestContext {
@@ -92,7 +95,11 @@ export interface EntityService {
   /** Categories the backend contributes for this caller (e.g. os_tpl/resource_tpl templates). */
   categories(context: RequestContext): Promise<Category[]>;
   /** The backend's id for the caller (validating their token), when the backend knows one. */
-  identify?(ruleSet: RuleSet, caller: Caller): Promise<string | undefined>;
+  identify?(
+    ruleSet: RuleSet,
+    caller: Caller,
+    context?: Pick<RequestContext, 'telemetry'>,
+  ): Promise<string | undefined>;
   /** The 401 for a request without credentials, with the backend's challenge (WWW-Authenticate). */
   unauthorized?(ruleSet: RuleSet, message: string): OcciError;
   /** Where a pass-through route sends this path (undefined when no route declares its prefix). */

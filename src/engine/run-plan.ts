@@ -51,6 +51,8 @@ export interface Backend {
    * Without it (explain), nothing is retried.
    */
   later?(what: Leftover, task: () => Promise<void>): void;
+  /** A compensation call succeeded (for metrics). */
+  compensated?(step: string): void;
 }
 
 /** What is left in the backend if a retried task never succeeds: enough to remove it by hand. */
@@ -274,6 +276,7 @@ async function undoCall(run: Run, call: CallPlan, step: string, scope: Scope): P
   const planned = await buildCall(run, call, `${step} (compensation)`, scope);
   try {
     await send(run, planned, call, undefined);
+    run.ctx.backend.compensated?.(step);
   } catch (e) {
     run.ctx.backend.later?.(
       { kind: 'compensation', step, call: describe(planned), origin: call.origin, error: message(e) },

@@ -3,7 +3,7 @@
 // hash itself is remembered per token (bounded, in memory only) so that a request does not pay
 // for a sha256, hence that map does hold token text as keys, as the requests in flight do.
 import { createHash } from 'node:crypto';
-import type { BackendClient } from '../backend/backend-client.js';
+import type { BackendClient, CallObserver } from '../backend/backend-client.js';
 import { BackendFailure } from '../backend/backend-client.js';
 import type { MappingPlans } from '../mapping/plan.js';
 import { OcciError } from '../occi/errors.js';
@@ -40,7 +40,7 @@ export class SessionCache {
     return new OcciError(401, message, headers);
   }
 
-  async resolve(mapping: MappingPlans, token: string | undefined): Promise<Session> {
+  async resolve(mapping: MappingPlans, token: string | undefined, observer?: CallObserver): Promise<Session> {
     const identity = mapping.identity;
     if (!identity || !this.identityUrl) return { catalog: new Map() };
     if (!token) throw this.unauthorized(mapping, 'authentication required: send an X-Auth-Token');
@@ -55,6 +55,8 @@ export class SessionCache {
         method: identity.method,
         url: this.identityUrl.replace(/\/$/, '') + identity.path.fill(() => undefined),
         headers: { accept: 'application/json' },
+        label: { service: 'identity', step: 'identity' },
+        ...(observer ? { observer } : {}),
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
     } catch (e) {

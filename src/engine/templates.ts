@@ -10,6 +10,7 @@ import type { Mixin } from '../occi/model.js';
 import { RuleError, ruleError } from './fault-translation.js';
 import { type RunContext, runSteps, UNKNOWN } from './run-plan.js';
 import type { Scope } from '../mapping/expressions.js';
+import type { Telemetry } from './telemetry.js';
 
 const MAX_USERS = 10_000;
 /** After a failed refresh, when to try again (the last good list is served meanwhile). */
@@ -36,6 +37,7 @@ export class TemplateCache {
   async get(
     ruleSet: RuleSet,
     userKey: string,
+    telemetry: Pick<Telemetry, 'onTemplateCache'>,
     context: () => Promise<{ ctx: RunContext; scope: Scope }>,
   ): Promise<Mixin[]> {
     if (ruleSet.mapping.templates.length === 0) return [];
@@ -45,9 +47,13 @@ export class TemplateCache {
       this.sets.set(ruleSet, users);
     }
     const entry = users.get(userKey);
-    if (entry && entry.expires > Date.now()) return entry.mixins;
+    if (entry && entry.expires > Date.now()) {
+      telemetry.onTemplateCache('hit');
+      return entry.mixins;
+    }
     if (entry?.pending) return entry.pending;
-    const pending = this.fetch(ruleSet, userKey, context).finally(() => {
+    telemetry.onTemplateCache('miss');
+    const pending = this.fetch(ruleSet, userKey, telemetry, context).finally(() => {
       const current = users.get(userKey);
       if (current?.pending === pending) delete current.pending;
     });
@@ -59,6 +65,7 @@ export class TemplateCache {
   private async fetch(
     ruleSet: RuleSet,
     userKey: string,
+    telemetry: Pick<Telemetry, 'onTemplateCache'>,
     context: () => Promise<{ ctx: RunContext; scope: Scope }>,
   ): Promise<Mixin[]> {
     let good = this.lastGood.get(ruleSet);
@@ -79,6 +86,7 @@ export class TemplateCache {
           expires = Math.min(expires, Date.now() + t.ttlSeconds * 1000);
           return mixins;
         } catch (e) {
+          telemetry.onTemplateCache('refresh-failed');
           const last = good.get(key);
           this.log?.warn('template listing failed', {
             template: t.name,

@@ -1,13 +1,17 @@
 // Admin endpoints under /_admin/, enabled only with an admin token (`serve --admin-token` or
-// SNF_OCCI_ADMIN_TOKEN) and answered only to requests that carry it (X-Admin-Token):
+// SNF_OCCI_ADMIN_TOKEN) and answered only to requests that carry it (X-Admin-Token, or
+// Authorization: Bearer, as Prometheus sends it):
 //   POST /_admin/reload   reload the rules now; 200 with the generation, 422 with the problems
 //   GET  /_admin/rules    the rules in force: generation, files, the last reload's outcome
 //   POST /_admin/explain  {method, path, headers, body} → what that OCCI request would do
+//   GET  /_admin/metrics  the Prometheus metrics (also on the token-less --metrics-port listener)
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { formatProblem } from '../mapping/problems.js';
 import type { RuleSet } from '../mapping/load-rules.js';
 import { explain } from './explain.js';
+import type { ServerMetrics } from './metrics.js';
+import { serveMetrics } from './metrics-listener.js';
 import { readBody } from './request-io.js';
 import type { RuleReloader } from './rule-reloader.js';
 
@@ -15,6 +19,7 @@ export interface AdminOptions {
   token: string;
   reloader?: RuleReloader;
   ruleSet(): RuleSet;
+  metrics?: ServerMetrics;
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {
@@ -24,7 +29,8 @@ function json(res: ServerResponse, status: number, body: unknown): void {
 }
 
 function authorised(req: IncomingMessage, token: string): boolean {
-  const given = req.headers['x-admin-token'];
+  const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+  const given = req.headers['x-admin-token'] ?? bearer;
   if (typeof given !== 'string') return false;
   const a = Buffer.from(given);
   const b = Buffer.from(token);
@@ -66,6 +72,8 @@ export async function handleAdmin(
       lastReload: last ? { ok: last.ok, problems: last.problems.map(formatProblem) } : null,
     });
   }
+  if (path === '/_admin/metrics' && admin.metrics && (method === 'GET' || method === 'HEAD'))
+    return serveMetrics(res, admin.metrics);
   if (path === '/_admin/explain' && method === 'POST') {
     let input: { method?: unknown; path?: unknown; headers?: unknown; body?: unknown };
     try {

@@ -4,7 +4,13 @@
 // in that media type; nothing escapes as an unhandled exception.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Caller, EntityService, OperationResult, RequestContext } from '../engine/operation.js';
+import type {
+  Caller,
+  EntityService,
+  OperationResult,
+  RequestContext as EngineContext,
+} from '../engine/operation.js';
+import type { Telemetry } from '../engine/telemetry.js';
 import { badRequest, methodNotAllowed, notFound, OcciError } from '../occi/errors.js';
 import { type AdminOptions, handleAdmin } from './admin.js';
 import { dispatch, QUERY_PATHS } from './dispatch.js';
@@ -23,7 +29,9 @@ import { SERVER_HEADER } from '../version.js';
 import { answer, type ClientHabits, clientHabits, errorFor, serverHeader } from './client-answers.js';
 import { type LocationBase, localizeRequest, renderLocation } from './public-locations.js';
 import type { Limits } from './limits.js';
+import { publicReply } from './error-reply.js';
 import { type Log, loggablePath } from './log.js';
+import { contextOf, noteEngineOperation, noteOperation } from './request-context.js';
 import { headerLists, type Reply, readBody, send } from './request-io.js';
 import { checkNewUserMixins, checkRemovedUserMixins } from './user-mixins.js';
 
@@ -42,7 +50,7 @@ const SUPPORTED = { major: 1, minor: 2 };
 
 interface OcciRequest extends RoutedRequest {
   caller: Caller;
-  context: RequestContext;
+  context: EngineContext;
 }
 
 function versionTooHigh(userAgent: string | undefined): string | undefined {
@@ -56,19 +64,21 @@ function versionTooHigh(userAgent: string | undefined): string | undefined {
 
 export function createOcciHandler(getState: () => AppState) {
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const started = process.hrtime.bigint();
     // One rule set for the whole request, even if a reload happens meanwhile: it travels in the
     // request context to the engine, down to the last backend call and the rendering.
     const state = getState();
-    const requestId = randomUUID();
+    // The request's own log (its lines carry the request id); the request envelope logs its outcome.
+    const context = contextOf(req);
+    const log = context?.log ?? state.log;
+    const requestId = context?.id ?? randomUUID();
     res.setHeader('Server', SERVER_HEADER);
     const path = (req.url ?? '/').split('?')[0]!;
     if (path.startsWith('/_admin/')) {
+      noteOperation(context, 'admin');
       await handleAdmin(req, res, path, state.admin).catch((e) => {
-        state.log.error('admin request failed', { error: (e as Error).message });
+        log.error('admin request failed', { error: (e as Error).message });
         if (!res.headersSent) res.writeHead(500).end();
       });
-      state.log.info('admin request', { method: req.method, path, status: res.statusCode });
       return;
     }
     const renderContext: RenderContext = {
@@ -82,12 +92,8 @@ export function createOcciHandler(getState: () => AppState) {
     try {
       const target = parseTarget(req.url ?? '/');
       if (dispatch(state.ruleSet, target.path).type === 'passthrough') {
+        noteOperation(context, 'passthrough');
         await passThrough(req, res, target, state, requestId);
-        state.log.info('pass-through', {
-          method: req.method,
-          path: loggablePath(req.url ?? ''),
-          status: res.statusCode,
-        });
         return;
       }
       // Negotiate first: a request whose answer cannot be rendered must not act (406 before side effects).
@@ -102,8 +108,10 @@ export function createOcciHandler(getState: () => AppState) {
       if (e instanceof OcciError) {
         const error = errorFor(e, habits);
         reply = { status: error.status, document: { type: 'error', error }, headers: error.headers };
+      } else if (clientGone(req, res, e)) {
+        return; // the client went away (e.g. while sending its body): logged as such by the envelope
       } else {
-        state.log.error('unexpected error', {
+        log.error('unexpected error', {
           path: loggablePath(req.url ?? ''),
           error: (e as Error)?.stack ?? String(e),
         });
@@ -117,14 +125,14 @@ export function createOcciHandler(getState: () => AppState) {
         rendering = 'text/plain';
       }
     }
+    reply = publicReply(reply, log, context); // 5xx: a plain message and the request id; the details are logged
     if (!res.headersSent && !res.destroyed) send(res, reply, rendering, renderContext);
-    state.log.info('request', {
-      method: req.method,
-      path: loggablePath(req.url ?? ''),
-      status: reply.status,
-      ms: Number(process.hrtime.bigint() - started) / 1e6,
-    });
   };
+}
+
+/** Whether an error comes from the client going away (a read cut short), not from the server. */
+function clientGone(req: IncomingMessage, res: ServerResponse, e: unknown): boolean {
+  return res.destroyed || req.socket.destroyed || (e as NodeJS.ErrnoException)?.code === 'ECONNRESET';
 }
 
 interface Target {
@@ -179,7 +187,7 @@ async function passThrough(
     target.query.toString(),
   );
   if (!destination) throw notFound(`nothing at '${target.path}'`);
-  await forward(req, res, destination);
+  await forward(req, res, destination, state.limits.passthroughTimeoutMs);
 }
 
 async function respond(
@@ -195,6 +203,9 @@ async function respond(
   if (tooHigh)
     throw new OcciError(501, `OCCI/${tooHigh} is not supported; this server speaks OCCI/1.2 and 1.1`);
   const { path, query } = target;
+  const context = contextOf(req);
+  const telemetry = context?.telemetry;
+  if (QUERY_PATHS.has(path)) noteOperation(context, 'query');
   const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
   const body = await readBody(req, state.limits.maxBodyBytes);
   const parsed = localizeRequest(
@@ -203,15 +214,24 @@ async function respond(
     req.headers.host,
   );
   const token = typeof req.headers['x-auth-token'] === 'string' ? req.headers['x-auth-token'] : undefined;
-  const caller = await identifyCaller(state, token);
-  const context: RequestContext = { ruleSet: state.ruleSet, caller, requestId };
-  const request: OcciRequest = { method, path, query, parsed, caller, context };
+  const caller = await identifyCaller(state, token, telemetry);
+  const engineContext: EngineContext = {
+    ruleSet: state.ruleSet,
+    caller,
+    requestId,
+    ...(telemetry ? { telemetry } : {}),
+  };
+  const request: OcciRequest = { method, path, query, parsed, caller, context: engineContext };
 
-  const view = await registryView(state, context);
+  const view = await registryView(state, engineContext);
   ctx.registry = view;
   if (QUERY_PATHS.has(path)) return queryInterface(request, state, view, rendering, ctx);
   const operation = route(request, view);
-  const result: OperationResult = await state.service.execute(operation, { ...context, registry: view });
+  noteEngineOperation(context, operation, state.ruleSet.registry);
+  const result: OperationResult = await state.service.execute(operation, {
+    ...engineContext,
+    registry: view,
+  });
   return answer(operation, result, habits, ctx.url);
 }
 
@@ -220,14 +240,20 @@ async function respond(
  * their mixins survive token renewal; otherwise by their token. Either way only a salted hash is
  * kept.
  */
-async function identifyCaller(state: AppState, token: string | undefined): Promise<Caller> {
+async function identifyCaller(
+  state: AppState,
+  token: string | undefined,
+  telemetry: Telemetry | undefined,
+): Promise<Caller> {
   if (!token) return {};
-  const userId = state.service.identify ? await state.service.identify(state.ruleSet, { token }) : undefined;
+  const userId = state.service.identify
+    ? await state.service.identify(state.ruleSet, { token }, telemetry ? { telemetry } : {})
+    : undefined;
   return { token, userKey: state.store.userKey(userId ? `user:${userId}` : `token:${token}`) };
 }
 
 /** The model as this caller sees it: the provider's categories, backend templates, their own mixins. */
-async function registryView(state: AppState, context: RequestContext): Promise<CategoryRegistry> {
+async function registryView(state: AppState, context: EngineContext): Promise<CategoryRegistry> {
   const { caller } = context;
   const templates = await state.service.categories(context);
   const own = caller.userKey ? state.store.list(caller.userKey) : [];

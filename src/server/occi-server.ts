@@ -1,17 +1,24 @@
-// Puts the OCCI handler on an HTTP listener with explicit limits and deadlines, and keeps the
-// current application state (rule set, store, service) swappable for reloads.
-import { createServer, type Server } from 'node:http';
+// Puts the OCCI handler on an HTTP (or HTTPS) listener with explicit limits and deadlines, keeps
+// the current application state (rule set, store, service) swappable for reloads, serves the
+// health, readiness and metrics endpoints, and shuts down with a deadline.
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
+import type { Socket } from 'node:net';
 import { unmappedService } from '../engine/unmapped-service.js';
 import type { EntityService } from '../engine/operation.js';
 import type { RuleSet } from '../mapping/load-rules.js';
 import { UserMixinStore } from '../store/user-mixin-store.js';
 import { SERVER_HEADER } from '../version.js';
+import { createReadiness, type ReadinessCheck } from './health.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import { createLog, type Log } from './log.js';
+import { ServerMetrics } from './metrics.js';
+import { startMetricsListener } from './metrics-listener.js';
 import { type AppState, createOcciHandler } from './occi-app.js';
 import { type LocationBase, reachable } from './public-locations.js';
+import { RequestEnvelope } from './request-envelope.js';
 import { RuleReloader } from './rule-reloader.js';
 
 export interface OcciServerOptions {
@@ -32,16 +39,36 @@ export interface OcciServerOptions {
   watchRules?: boolean;
   /** Enables /_admin/ endpoints for requests carrying this X-Admin-Token. */
   adminToken?: string;
+  /** Serve https with this PEM certificate and key. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  /** The metrics to move (default: a registry of this server's own). */
+  metrics?: ServerMetrics;
+  /** Probes the backend for /readyz (default: the backend is not checked). */
+  backendProbe?: () => Promise<void>;
+  /** How long /readyz reuses a probe's outcome, in ms. */
+  readinessCacheMs?: number;
+  /** Also serve /metrics, /healthz and /readyz, without a token, on this address. */
+  metricsListener?: { host: string; port: number };
 }
 
 export interface RunningOcciServer {
   url: string;
   server: Server;
+  metrics: ServerMetrics;
+  /** URL of the metrics listener, when there is one. */
+  metricsUrl?: string;
   /** Replaces the rule set; requests already running finish on the one they started with. */
   setRuleSet(ruleSet: RuleSet): void;
   /** Reloads the rules from rulesDir (as SIGHUP does); undefined without one. */
   reloader?: RuleReloader;
   state(): AppState;
+  /**
+   * Stops accepting connections, gives requests in flight `timeoutMs` (default: the shutdown
+   * limit) to finish, answers those left with 503 and closes every connection. Resolves with the
+   * number answered 503.
+   */
+  shutdown(timeoutMs?: number): Promise<number>;
+  /** shutdown() for tests and tools: same, with the configured limit. */
   close(): Promise<void>;
 }
 
@@ -60,6 +87,7 @@ function locationBase(url: string, port: number, options: OcciServerOptions): Lo
 export async function startOcciServer(options: OcciServerOptions): Promise<RunningOcciServer> {
   const log = options.log ?? createLog();
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const metrics = options.metrics ?? new ServerMetrics();
   let state: AppState = {
     ruleSet: options.ruleSet,
     store: await UserMixinStore.open(options.stateDir, log),
@@ -68,6 +96,7 @@ export async function startOcciServer(options: OcciServerOptions): Promise<Runni
     limits,
     locations: {},
   };
+  metrics.ruleGeneration.set(options.ruleSet.generation);
   const reloader = options.rulesDir
     ? new RuleReloader(
         options.rulesDir,
@@ -76,29 +105,47 @@ export async function startOcciServer(options: OcciServerOptions): Promise<Runni
           state = { ...state, ruleSet };
         },
         log,
+        100,
+        (outcome) => {
+          metrics.ruleReloads.inc({ outcome: outcome.ok ? 'ok' : 'failed' });
+          metrics.ruleGeneration.set(state.ruleSet.generation);
+        },
       )
     : undefined;
-  if (options.adminToken) state.admin = { token: options.adminToken, reloader, ruleSet: () => state.ruleSet };
+  if (options.adminToken)
+    state.admin = { token: options.adminToken, reloader, ruleSet: () => state.ruleSet, metrics };
   if (reloader && options.watchRules) reloader.watch();
-  const handler = createOcciHandler(() => state);
-  const server = createServer(
-    {
-      maxHeaderSize: limits.maxHeaderBytes,
-      headersTimeout: limits.headersTimeoutMs,
-      requestTimeout: limits.requestTimeoutMs,
-      keepAliveTimeout: limits.keepAliveTimeoutMs,
-      connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
-    },
-    (req, res) => {
-      handler(req, res).catch((e) => {
-        log.error('response failed', { error: (e as Error)?.message });
-        res.destroy();
-      });
-    },
-  );
-  server.maxHeadersCount = limits.maxHeadersCount;
-  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-    // Malformed HTTP (and header floods) never reach the handler; answer and close.
+  const readiness: ReadinessCheck = createReadiness({
+    rulesLoaded: () => state.ruleSet.files.length > 0,
+    ...(options.backendProbe ? { probe: options.backendProbe } : {}),
+    cacheMs: options.readinessCacheMs ?? 2_000,
+  });
+  const envelope = new RequestEnvelope({
+    log,
+    metrics,
+    limits,
+    readiness,
+    registry: () => state.ruleSet.registry,
+  });
+  const listener = envelope.wrap(createOcciHandler(() => state));
+  const serverOptions = {
+    // Node's own check (per header) stays as a backstop above the limit the envelope enforces
+    // exactly on the whole block; the request line is counted by Node only.
+    maxHeaderSize: limits.maxHeaderBytes + 8 * 1024,
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
+  };
+  const server: Server = options.tls
+    ? (createHttpsServer(
+        { ...serverOptions, cert: options.tls.cert, key: options.tls.key },
+        listener,
+      ) as Server)
+    : createHttpServer(serverOptions, listener);
+  server.maxHeadersCount = limits.maxHeadersCount + 1; // one more, so that the envelope sees a flood
+  const onClientError = (err: NodeJS.ErrnoException, socket: Socket) => {
+    // Malformed HTTP (and overlong headers) never reach the handler; answer and close.
     if (!socket.writable) return socket.destroy();
     const status =
       err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
@@ -107,7 +154,9 @@ export async function startOcciServer(options: OcciServerOptions): Promise<Runni
     socket.end(
       `HTTP/1.1 ${status} ${reason}\r\nServer: ${SERVER_HEADER}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
     );
-  });
+  };
+  server.on('clientError', onClientError);
+  if (options.tls) server.on('tlsClientError', (_err, socket) => socket.destroy());
   // CONNECT (tunnelling) is not part of OCCI: answer it instead of dropping the connection.
   server.on('connect', (_req, socket) => {
     socket.end(
@@ -121,23 +170,46 @@ export async function startOcciServer(options: OcciServerOptions): Promise<Runni
       resolve();
     });
   });
+  let metricsListener: Awaited<ReturnType<typeof startMetricsListener>> | undefined;
+  try {
+    metricsListener = options.metricsListener
+      ? await startMetricsListener({ ...options.metricsListener, metrics, readiness })
+      : undefined;
+  } catch (e) {
+    server.close();
+    throw e;
+  }
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `http://${host}:${address.port}`;
+  const url = `${options.tls ? 'https' : 'http'}://${host}:${address.port}`;
   state = { ...state, locations: locationBase(url, address.port, options) };
+  let stopping: Promise<number> | undefined;
+  const shutdown = (timeoutMs = limits.shutdownTimeoutMs) =>
+    (stopping ??= (async () => {
+      reloader?.close();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const refused = await envelope.drain(timeoutMs);
+      if (refused > 0) log.warn('shutdown: requests still running were answered 503', { count: refused });
+      server.closeAllConnections();
+      await closed;
+      await metricsListener?.close();
+      return refused;
+    })());
   return {
     url,
     server,
+    metrics,
+    ...(metricsListener ? { metricsUrl: metricsListener.url } : {}),
     setRuleSet(ruleSet) {
       state = { ...state, ruleSet };
+      metrics.ruleGeneration.set(ruleSet.generation);
     },
     state: () => state,
     ...(reloader ? { reloader } : {}),
-    close: () =>
-      new Promise<void>((resolve) => {
-        reloader?.close();
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      }),
+    shutdown,
+    close: async () => {
+      await shutdown();
+    },
   };
 }

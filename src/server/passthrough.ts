@@ -6,19 +6,27 @@ import { createProxyServer } from 'http-proxy-3';
 import type { PassthroughTarget } from '../engine/operation.js';
 import { OcciError } from '../occi/errors.js';
 
-const proxy = createProxyServer({
-  ignorePath: true,
-  changeOrigin: true,
-  proxyTimeout: 30_000,
-  timeout: 30_000,
-  xfwd: false,
-});
+const proxy = createProxyServer({ ignorePath: true, changeOrigin: true, xfwd: false });
 
-/** Forwards the request; resolves when the response is done or has failed (then as an OcciError). */
-export function forward(req: IncomingMessage, res: ServerResponse, target: PassthroughTarget): Promise<void> {
+/**
+ * Forwards the request; resolves when the response is done or has failed (then as an OcciError).
+ * `timeoutMs` bounds the wait for the backend's answer and any pause in the exchange.
+ */
+export function forward(
+  req: IncomingMessage,
+  res: ServerResponse,
+  target: PassthroughTarget,
+  timeoutMs: number,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     res.once('close', () => resolve());
-    proxy.web(req, res, { target: target.url, headers: target.headers }, (err: Error & { code?: string }) => {
+    const options = {
+      target: target.url,
+      headers: target.headers,
+      proxyTimeout: timeoutMs,
+      timeout: timeoutMs,
+    };
+    proxy.web(req, res, options, (err: Error & { code?: string }) => {
       const timeout =
         err.code === 'ECONNRESET' && !res.headersSent
           ? false

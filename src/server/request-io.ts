@@ -54,6 +54,9 @@ export interface Reply {
 export function send(res: ServerResponse, reply: Reply, rendering: Rendering, ctx: RenderContext): void {
   const rendered = reply.rendered ?? render(reply.document, rendering, ctx);
   const headers: Record<string, string | string[]> = { ...reply.headers };
+  // A created entity's Location is a path; with a public base URL it is rendered absolute, like every location.
+  if (typeof headers.Location === 'string' && headers.Location.startsWith('/'))
+    headers.Location = ctx.url(headers.Location);
   for (const [name, value] of rendered.headers) {
     const existing = headers[name];
     headers[name] =

@@ -29,6 +29,8 @@ export class RuleReloader {
     private readonly swap: (ruleSet: RuleSet) => void,
     private readonly log: Log,
     private readonly debounceMs = 100,
+    /** Told of each reload's outcome (for metrics). */
+    private readonly onOutcome: (outcome: ReloadOutcome) => void = () => {},
   ) {}
 
   /** Loads the rules and swaps them in if they are clean. Concurrent calls share one load, plus one more. */
@@ -66,6 +68,7 @@ export class RuleReloader {
             problems: result.problems.map(formatProblem),
           });
         }
+        this.onOutcome(outcome);
       } while (this.again);
       this.last = outcome;
       return outcome;

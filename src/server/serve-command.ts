@@ -1,131 +1,115 @@
-// `snf-occi serve`: loads the rules, opens the state store and serves OCCI until stopped.
+// `snf-occi serve`: its usage and the parsing of its options (command line, SNF_OCCI_* variables,
+// config file) into a ServeConfig. Starting the parts is cli.ts's business (see run-serve.ts).
 import { parseArgs } from 'node:util';
+import type { BackendClientOptions } from '../backend/backend-client.js';
 import { DEFAULT_RULES_DIR } from '../mapping/default-rules.js';
-import { loadRules } from '../mapping/load-rules.js';
-import { formatProblem } from '../mapping/problems.js';
-import { createLog, type Level } from './log.js';
-import { startOcciServer } from './occi-server.js';
-import { MappingEngine } from '../engine/engine.js';
-import type { RunningSimulator } from '../simulator/index.js';
+import type { Limits } from './limits.js';
+import type { Level } from './log.js';
+import {
+  type OptionValues,
+  optionsHelp,
+  resolveServeOptions,
+  SERVE_OPTIONS,
+  UsageError,
+} from './serve-options.js';
 
-const usage = `Usage: snf-occi serve [options]
+export { UsageError } from './serve-options.js';
 
-Options:
-  --host H          address to listen on (default 127.0.0.1)
-  --port N          port to listen on (default 8080)
-  --rules DIR       directory of rule files (default: the shipped mappings/)
-  --state-dir DIR   where user mixins are kept (default .snf-occi)
-  --backend URL     identity URL of the Synnefo deployment (e.g. https://accounts.example.org/identity/v2.0);
-                    without it, the embedded Cyclades simulator is started on a free loopback port
-  --public-url URL  base URL of the locations in responses, as clients reach the server (default:
-                    the address it listens on, e.g. http://127.0.0.1:8080)
-  --relative-locations
-                    render locations as paths (/compute/42) instead of absolute URLs
-  --no-watch        do not reload the rules when a file in the rules directory changes
-  --admin-token T   enable /_admin/ (reload, rules, explain) for requests with X-Admin-Token: T
-                    (default: $SNF_OCCI_ADMIN_TOKEN; disabled when neither is set)
-  --log-level L     debug, info, warn or error (default info)
+export const serveUsage = `Usage: snf-occi serve [options]
+
+Every option can also be set by an environment variable (shown in brackets) or in a config file
+(--config FILE or SNF_OCCI_CONFIG; YAML or JSON, the option names as keys, e.g. "log-level: debug").
+The command line wins over the environment, which wins over the file. Durations: 10s, 500ms, 2m
+(a bare number is seconds); sizes: 16KiB, 10MiB (a bare number is bytes).
+
+  --config FILE                   read options from this YAML or JSON file
+${optionsHelp()}
 
 The rules reload on a change in the rules directory, on SIGHUP and on POST /_admin/reload; rules
-that do not load are never served (the old ones keep serving, the problems are logged).`;
+that do not load are never served (the old ones keep serving, the problems are logged).
+/healthz and /readyz answer on the OCCI port; /metrics on --metrics-port, or as /_admin/metrics
+with the admin token. See docs/deploy.md.`;
 
-export const serveCommand = {
-  summary: 'Serve OCCI',
-  usage,
-  async run(args: string[]): Promise<number> {
-    let values: Record<string, string | undefined>;
-    try {
-      ({ values } = parseArgs({
-        args,
-        options: {
-          host: { type: 'string', default: '127.0.0.1' },
-          port: { type: 'string', default: '8080' },
-          rules: { type: 'string', default: DEFAULT_RULES_DIR },
-          'state-dir': { type: 'string', default: '.snf-occi' },
-          'public-url': { type: 'string' },
-          'relative-locations': { type: 'boolean' },
-          backend: { type: 'string' },
-          'no-watch': { type: 'boolean' },
-          'admin-token': { type: 'string' },
-          'log-level': { type: 'string', default: 'info' },
-        },
-        strict: true,
-      }) as unknown as { values: Record<string, string | undefined> });
-    } catch (e) {
-      console.error(`snf-occi serve: ${(e as Error).message}\n\n${usage}`);
-      return 2;
-    }
-    const port = Number(values.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) {
-      console.error(`snf-occi serve: --port must be a port number, not '${values.port}'`);
-      return 2;
-    }
-    const level = values['log-level'] as Level;
-    if (!['debug', 'info', 'warn', 'error'].includes(level)) {
-      console.error(`snf-occi serve: --log-level must be debug, info, warn or error`);
-      return 2;
-    }
-    const log = createLog({ level });
-    const loaded = await loadRules(values.rules!);
-    if (!loaded.ruleSet) {
-      for (const p of loaded.problems) console.error(formatProblem(p));
-      console.error(
-        `snf-occi serve: the rules in ${values.rules} do not load (${loaded.problems.length} problems)`,
-      );
-      return 1;
-    }
-    let backend = values.backend;
-    let simulator: RunningSimulator | undefined;
-    if (values['public-url'] !== undefined && !/^https?:\/\/[^\s/]+(\/[^\s]*)?$/.test(values['public-url'])) {
-      console.error(`snf-occi serve: --public-url must be an http(s) URL, not '${values['public-url']}'`);
-      return 2;
-    }
-    if (backend !== undefined && !/^https?:\/\/[^\s]+$/.test(backend)) {
-      console.error(`snf-occi serve: --backend must be an http(s) URL, not '${backend}'`);
-      return 2;
-    }
-    if (!backend) {
-      // Loaded only when needed: with --backend, start-up does not pay for the simulator's modules.
-      const { startSimulator } = await import('../simulator/index.js');
-      simulator = await startSimulator({ host: '127.0.0.1', port: 0 });
-      backend = simulator.identityUrl;
-      console.log(`snf-occi: embedded Cyclades simulator on ${simulator.url}`);
-      for (const u of simulator.users) console.log(`snf-occi: demo user ${u.name}: X-Auth-Token: ${u.token}`);
-    }
-    const service = new MappingEngine({ identityUrl: backend, log });
-    const adminToken = values['admin-token'] ?? process.env.SNF_OCCI_ADMIN_TOKEN;
-    let server: Awaited<ReturnType<typeof startOcciServer>>;
-    try {
-      server = await startOcciServer({
-        host: values.host!,
-        port,
-        ruleSet: loaded.ruleSet,
-        stateDir: values['state-dir']!,
-        service,
-        log,
-        rulesDir: values.rules!,
-        watchRules: !values['no-watch'],
-        ...(adminToken ? { adminToken } : {}),
-        ...(values['public-url'] ? { publicUrl: values['public-url'] } : {}),
-        ...(values['relative-locations'] ? { relativeLocations: true } : {}),
-      });
-    } catch (e) {
-      console.error(`snf-occi serve: cannot start: ${(e as Error).message}`);
-      await simulator?.close();
-      return 1;
-    }
-    const onHangup = () => void server.reloader?.reload('SIGHUP');
-    process.on('SIGHUP', onHangup);
-    console.log(`snf-occi: serving OCCI on ${server.url} (query interface: ${server.url}/-/)`);
-    await new Promise<void>((resolve) => {
-      const stop = () => resolve();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    });
-    process.off('SIGHUP', onHangup);
-    await server.close();
-    await service.close();
-    await simulator?.close();
-    return 0;
-  },
-};
+export interface ServeConfig {
+  host: string;
+  port: number;
+  publicUrl?: string;
+  relativeLocations: boolean;
+  tls?: { certFile: string; keyFile: string };
+  rulesDir: string;
+  watchRules: boolean;
+  stateDir: string;
+  /** Identity URL of the backend; undefined: start the embedded simulator. */
+  backend?: string;
+  simulatorPort: number;
+  backendClient: Omit<BackendClientOptions, 'observer'>;
+  limits: Limits;
+  adminToken?: string;
+  metrics?: { host: string; port: number };
+  readiness: { timeoutMs: number; cacheMs: number };
+  logLevel: Level;
+  /** Notes for the operator (e.g. unknown SNF_OCCI_* variables). */
+  warnings: string[];
+}
+
+function parseArgv(args: string[]): Record<string, string | boolean | undefined> {
+  const options: Record<string, { type: 'string' | 'boolean' }> = { config: { type: 'string' } };
+  for (const [name, spec] of Object.entries(SERVE_OPTIONS))
+    options[name] = { type: spec.kind === 'flag' ? 'boolean' : 'string' };
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals: false }).values;
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+/** Parses `serve`'s arguments and environment; throws UsageError (exit code 2) on a bad one. */
+export async function parseServeArgs(args: string[], env: NodeJS.ProcessEnv): Promise<ServeConfig> {
+  const { values, warnings } = await resolveServeOptions(args, env, parseArgv);
+  const v = values as Required<OptionValues>;
+  const str = (x: unknown) => x as string;
+  const num = (x: unknown) => x as number;
+  if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined))
+    throw new UsageError('--tls-cert and --tls-key go together');
+  return {
+    host: str(v.host),
+    port: num(v.port),
+    ...(values['public-url'] !== undefined ? { publicUrl: str(v['public-url']) } : {}),
+    relativeLocations: !!values['relative-locations'],
+    ...(values['tls-cert'] !== undefined
+      ? { tls: { certFile: str(v['tls-cert']), keyFile: str(v['tls-key']) } }
+      : {}),
+    rulesDir: values.rules === undefined ? DEFAULT_RULES_DIR : str(v.rules),
+    watchRules: !values['no-watch'],
+    stateDir: str(v['state-dir']),
+    ...(values.backend !== undefined ? { backend: str(v.backend) } : {}),
+    simulatorPort: num(v['simulator-port']),
+    backendClient: {
+      connectTimeoutMs: num(v['backend-connect-timeout']),
+      headersTimeoutMs: num(v['backend-headers-timeout']),
+      bodyTimeoutMs: num(v['backend-body-timeout']),
+      maxResponseBytes: num(v['backend-max-response-size']),
+      keepAliveTimeoutMs: num(v['backend-keepalive-timeout']),
+      connections: num(v['backend-connections']),
+    },
+    limits: {
+      maxBodyBytes: num(v['max-body-size']),
+      maxHeaderBytes: num(v['max-header-size']),
+      maxHeadersCount: num(v['max-headers']),
+      headersTimeoutMs: num(v['headers-timeout']),
+      requestTimeoutMs: num(v['request-timeout']),
+      keepAliveTimeoutMs: num(v['keepalive-timeout']),
+      maxUserMixins: num(v['max-user-mixins']),
+      requestDeadlineMs: num(v['request-deadline']),
+      shutdownTimeoutMs: num(v['shutdown-timeout']),
+      passthroughTimeoutMs: num(v['passthrough-timeout']),
+    },
+    ...(values['admin-token'] !== undefined ? { adminToken: str(v['admin-token']) } : {}),
+    ...(values['metrics-port'] !== undefined
+      ? { metrics: { host: str(v['metrics-host']), port: num(v['metrics-port']) } }
+      : {}),
+    readiness: { timeoutMs: num(v['readiness-timeout']), cacheMs: num(v['readiness-cache']) },
+    logLevel: str(v['log-level']) as Level,
+    warnings,
+  };
+}

@@ -10,7 +10,7 @@ import type { EntityService, Operation } from '../../src/engine/operation.js';
 import type { Resource } from '../../src/occi/model.js';
 import { createLog } from '../../src/server/log.js';
 import { type RunningOcciServer, startOcciServer } from '../../src/server/occi-server.js';
-import { serveCommand } from '../../src/server/serve-command.js';
+import { parseServeArgs, serveUsage, UsageError } from '../../src/server/serve-command.js';
 import { type E2eStack, shippedRules, startE2eStack } from '../support/e2e-stack.js';
 import { readHeaderValues } from '../support/occi-clients.js';
 import {
@@ -116,16 +116,11 @@ describe('absolute locations', () => {
   });
 
   it('serve takes --relative-locations and refuses a --public-url that is no http(s) URL', async () => {
-    const errors: string[] = [];
-    const original = console.error;
-    console.error = (m: string) => errors.push(m);
-    try {
-      expect(await serveCommand.run(['--public-url', 'cloud.example.org'])).toBe(2);
-      expect(errors.join('\n')).toContain('--public-url');
-      expect(serveCommand.usage).toContain('--relative-locations');
-    } finally {
-      console.error = original;
-    }
+    const refused = await parseServeArgs(['--public-url', 'cloud.example.org'], {}).catch((e) => e);
+    expect(refused).toBeInstanceOf(UsageError);
+    expect(String(refused.message)).toContain('public-url');
+    expect((await parseServeArgs(['--relative-locations'], {})).relativeLocations).toBe(true);
+    expect(serveUsage).toContain('--relative-locations');
   });
 });
 

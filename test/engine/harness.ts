@@ -170,6 +170,19 @@ export function errorText(r: HttpResponse): string {
   return r.headers.get('x-occi-error') ?? r.body;
 }
 
+/**
+ * What the server logged of a 5xx answer: the client gets a plain message and the request id; the
+ * details (the rule's position, the expression's complaint) are in the log under that id.
+ */
+export function failureDetail(stack: Pick<Stack, 'logLines'>, r: HttpResponse): string {
+  const id = r.headers.get('x-request-id');
+  for (const line of stack.logLines) {
+    const e = JSON.parse(line) as { reqId?: string; message?: string; error?: unknown };
+    if (e.reqId === id && e.message === 'request failed') return String(e.error);
+  }
+  throw new Error(`no 'request failed' log line for request ${id}`);
+}
+
 /** OCCI text/plain headers for a request with categories and attributes. */
 export function textPlainBody(lines: string[]): HttpRequest['body'] {
   return lines.map((l) => `${l}\n`).join('');
