@@ -233,8 +233,15 @@ async function runCall(run: Run, step: CallStep, when: Value): Promise<Value> {
         ? await sendUntil(run, step, planned, scope)
         : await send(run, planned, step, step.faults);
     } catch (e) {
-      if (step.findLost && step.compensate && outcomeUnknown(e)) await recoverLost(run, step, scope, e);
-      throw e;
+      if (!step.findLost || !outcomeUnknown(e)) throw e;
+      if (step.compensate) {
+        await recoverLost(run, step, scope, e);
+        throw e;
+      }
+      // Nothing to undo (a delete, a start): found done, the call counts as made, with that answer.
+      const done = await findDone(run, step, scope);
+      if (done === undefined) throw e;
+      answer = done;
     }
     run.unknown.delete('item');
     answers.push(answer);
@@ -333,6 +340,20 @@ async function recoverLost(run: Run, step: CallStep, scope: Scope, cause: unknow
           );
       },
     );
+  }
+}
+
+/** A call whose answer was lost, looked for as done (its `findLost`); undefined if not found so. */
+async function findDone(run: Run, step: CallStep, scope: Scope): Promise<Value | undefined> {
+  const find = step.findLost!;
+  try {
+    const planned = await buildCall(run, find, `${step.name} (finding a lost answer)`, scope);
+    const found = await send(run, planned, find, undefined);
+    const answer = await run.value(find.answer, scope.child({ found }));
+    return answer === null ? undefined : answer;
+  } catch {
+    // Not known to be done: the call's own failure stands.
+    return undefined;
   }
 }
 
