@@ -158,6 +158,9 @@ async function buildCall(run: Run, call: CallPlan, step: string, scope: Scope): 
   return planned;
 }
 
+/** The status the backend answered, for the faults made from its answers. */
+const backendStatus = new WeakMap<OcciError, number>();
+
 /** Sends a call; an answer outside `expect` is a backend fault. Undefined: the answer is not known. */
 async function send(
   run: Run,
@@ -169,12 +172,15 @@ async function send(
   if (!res) return UNKNOWN;
   const ok = call.expect ? call.expect.includes(res.status) : res.status >= 200 && res.status < 300;
   if (!ok) {
-    throw await backendFault(
+    const fault = await backendFault(
       res.status,
       res.body,
       [faults, run.ctx.mapping.faults],
       `${planned.method} ${call.path.source} (step '${planned.step}', ${where(call.origin)})`,
     );
+    // Whether the call may have acted depends on what the backend said, not on the status the client gets.
+    backendStatus.set(fault, res.status);
+    throw fault;
   }
   return res.body ?? null;
 }
@@ -300,7 +306,10 @@ async function compensate(run: Run): Promise<void> {
  * error. A refused connection sent nothing; 503 (unavailable) and 501 say nothing was done.
  */
 function outcomeUnknown(e: unknown): boolean {
-  if (e instanceof OcciError) return e.status >= 500 && e.status !== 501 && e.status !== 503;
+  if (e instanceof OcciError) {
+    const status = backendStatus.get(e) ?? e.status;
+    return status >= 500 && status !== 501 && status !== 503;
+  }
   return e instanceof Error && !/ECONNREFUSED/.test(e.message);
 }
 
