@@ -19,7 +19,7 @@ import { type Relay, startRelay } from './relay.js';
 
 export const TOKEN = 'fault-suite-token';
 /** What a withheld answer waits for before the engine gives up (504). */
-export const HEADERS_TIMEOUT_MS = 1_000;
+export const HEADERS_TIMEOUT_MS = 2_000;
 /** Pauses before the retries of failed compensations and clean-ups. */
 export const RETRY_DELAYS_MS = [20, 100, 300];
 

@@ -446,7 +446,12 @@ describe('a fault at each write step of each multi-step rule', () => {
   afterEach(() => stack.close());
 
   /** Runs a scenario with faults armed; checks the status, the backend afterwards, the retries. */
-  async function run(sc: Scenario, faults: [Fault, Target][], meta: TaskMeta, row: string, column: string) {
+  async function run(
+    sc: Scenario,
+    faults: [Fault, Target][],
+    meta: TaskMeta,
+    cell: { table: string; row: string; column: string },
+  ) {
     const ctx = (await sc.setup?.(stack)) ?? {};
     await stack.quiesce();
     const before = inventory(stack.backend());
@@ -466,9 +471,7 @@ describe('a fault at each write step of each multi-step rule', () => {
     const expected = completes ? (sc.done?.(before, ctx) ?? before) : before;
     const leftovers = differences(expected, after);
     report(meta, {
-      table: 'write steps: status seen · backend lines off · retries (· orphans)',
-      row,
-      column,
+      ...cell,
       value: `${reply.status} · ${leftovers} · r${retries}${orphans ? ` · ORPHANS ${orphans}` : ''}`,
     });
 
@@ -480,6 +483,8 @@ describe('a fault at each write step of each multi-step rule', () => {
     expect(reply.status, reply.text).toBe(completes ? sc.success : FAILED[fault]);
     expect(after, 'the backend, listed directly').toEqual(expected);
     expect(orphans, log.join('')).toBe(0);
+    // Nor does the log claim a 500 (or an unexpected error) that no client saw.
+    expect(log.filter((l) => l.includes('"status":500') || l.includes('unexpected error'))).toEqual([]);
     // What was handed over for retrying was done in the end.
     expect(done, log.join('')).toBe(retries);
     return { retries, log };
@@ -488,7 +493,11 @@ describe('a fault at each write step of each multi-step rule', () => {
   it.for(cases().map(([s, t, f]) => [s.name, t.step, f, s, t] as const))(
     '%s, step %s: %s',
     async ([, , fault, sc, t], { task }) => {
-      const { retries, log } = await run(sc, [[fault, t]], task.meta, `${sc.name}: ${t.step}`, fault);
+      const { retries, log } = await run(sc, [[fault, t]], task.meta, {
+        table: 'a fault at each write step: status seen · backend lines off · tasks retried (· orphans)',
+        row: `${sc.name}: ${t.step}`,
+        column: fault,
+      });
       // A clean-up that failed is retried (the client was already told the outcome).
       if (t.step.includes('clean-up')) expect(retries, log.join('')).toBeGreaterThanOrEqual(1);
     },
@@ -499,13 +508,11 @@ describe('a fault at each write step of each multi-step rule', () => {
       (c) => [c.scenario.name, c.first[1].step, c.first[0], c.second[1].step, c.second[0], c] as const,
     ),
   )('%s, step %s: %s, then at %s: %s', async ([, , , , , c], { task }) => {
-    const { retries, log } = await run(
-      c.scenario,
-      [c.first, c.second],
-      task.meta,
-      `${c.scenario.name}: ${c.first[1].step} ${c.first[0]}, then ${c.second[1].step}`,
-      c.second[0],
-    );
+    const { retries, log } = await run(c.scenario, [c.first, c.second], task.meta, {
+      table: 'and a second fault at what is done about it',
+      row: `${c.scenario.name}: ${c.first[1].step} ${c.first[0]}; ${c.second[1].step} ${c.second[0]}`,
+      column: 'status seen · backend lines off · tasks retried',
+    });
     expect(retries, log.join('')).toBeGreaterThanOrEqual(1);
   });
 });
