@@ -36,6 +36,8 @@ export interface ArmedRule extends RelayRule {
   seen: number;
   /** Whether the nth one came (the fault was applied). */
   fired: boolean;
+  /** Requests it holds without an answer right now (hang modes). */
+  held: number;
 }
 
 export interface Relay {
@@ -44,7 +46,7 @@ export interface Relay {
   target: string;
   arm(rule: RelayRule): ArmedRule;
   disarm(): void;
-  /** Requests relayed, by "METHOD path" (for the report). */
+  /** Requests received so far. */
   readonly count: number;
   close(): Promise<void>;
 }
@@ -92,6 +94,10 @@ export async function startRelay(): Promise<Relay> {
     if (!rule || !hit) return relayAnswer(req, res);
     rule.fired = true;
     rule.before?.();
+    if (rule.mode === 'hang' || rule.mode === 'hang-after') {
+      rule.held++;
+      req.socket.once('close', () => rule.held--);
+    }
     switch (rule.mode) {
       case 'pass':
         return relayAnswer(req, res);
@@ -132,7 +138,7 @@ export async function startRelay(): Promise<Relay> {
       target = t.replace(/\/+$/, '');
     },
     arm(rule) {
-      const armed: ArmedRule = { ...rule, seen: 0, fired: false };
+      const armed: ArmedRule = { ...rule, seen: 0, fired: false, held: 0 };
       rules.push(armed);
       return armed;
     },

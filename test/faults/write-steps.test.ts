@@ -397,6 +397,15 @@ const SECOND_FAULTS: { scenario: Scenario; first: [Fault, Target]; second: [Faul
       ],
     },
     {
+      // The lookup is retried after the server was deleted (the link's undo comes after the resource's).
+      scenario: links,
+      first: ['lost', target(links, 'attach')],
+      second: [
+        'refused',
+        { step: 'finding the lost attachment', service: 'volume', method: 'GET', path: '/volumes/\\d+' },
+      ],
+    },
+    {
       scenario: storage,
       first: ['5xx', target(storage, 'keep')],
       second: [
@@ -481,7 +490,7 @@ describe('a fault at each write step of each multi-step rule', () => {
     ).toEqual(faults.map(() => true));
     expect(reply.status, reply.text).not.toBe(500);
     expect(reply.status, reply.text).toBe(completes ? sc.success : FAILED[fault]);
-    expect(after, 'the backend, listed directly').toEqual(expected);
+    expect(after, `the backend, listed directly; log:\n${log.join('')}`).toEqual(expected);
     expect(orphans, log.join('')).toBe(0);
     // Nor does the log claim a 500 (or an unexpected error) that no client saw.
     expect(log.filter((l) => l.includes('"status":500') || l.includes('unexpected error'))).toEqual([]);
@@ -514,5 +523,41 @@ describe('a fault at each write step of each multi-step rule', () => {
       column: 'status seen · backend lines off · tasks retried',
     });
     expect(retries, log.join('')).toBeGreaterThanOrEqual(1);
+  });
+
+  // A backend that hangs after acting hangs for the lookup of the lost answer too. Known gap
+  // (issue 14, "a hung backend is answered 504 within the configured timeout"): the lookup is
+  // made before the client is answered, so the client waits for a second timeout. Answering
+  // first and looking up later breaks the order of compensations (a resize undone after the
+  // server was started again; an attachment undone after its server was deleted), so it needs
+  // the undo as a whole to move to the background; until then this asserts what happens.
+  it('a backend hung after a create: 504, the lookup retried later, the server found and deleted', async ({
+    task,
+  }) => {
+    const create = scenario('compute create');
+    const before = inventory(stack.backend());
+    arm(stack, 'timeout', target(create, 'server'));
+    const lookup = stack.relay.arm({
+      method: 'GET',
+      path: /^\/compute\/v2\.0\/servers\/detail$/,
+      mode: 'hang',
+    });
+    const reply = await create.request(stack, {});
+    // When the client is answered, the lookup has not been given up on yet.
+    const lookupPending = !lookup.fired || lookup.held > 0;
+    await stack.quiesce();
+    const after = inventory(stack.backend());
+    const retried = stack.logLines.filter((l) => l.includes('failed: retrying later')).length;
+    report(task.meta, {
+      table: 'and a second fault at what is done about it',
+      row: 'compute create: server timeout; finding the lost server hangs',
+      column: 'status seen · backend lines off · tasks retried',
+      value: `${reply.status} · ${differences(before, after)} · r${retried}${lookupPending ? '' : ' · waited 2 timeouts'}`,
+    });
+    expect(reply.status, reply.text).toBe(504);
+    // The known gap: flip this once the client is answered before the lookup.
+    expect(lookupPending, 'the client is answered before the lookup times out: update this test').toBe(false);
+    expect(after).toEqual(before);
+    expect(stack.logLines.filter((l) => l.includes('"orphan'))).toEqual([]);
   });
 });
