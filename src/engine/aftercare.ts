@@ -100,7 +100,10 @@ export class Aftercare {
     this.closed = true;
     for (const [t, { fields, kind }] of this.timers) {
       clearTimeout(t);
-      this.log?.error('orphan: left in the backend, remove it by hand', { ...fields, reason: 'shutting down' });
+      this.log?.error('orphan: left in the backend, remove it by hand', {
+        ...fields,
+        reason: 'shutting down',
+      });
       this.events.orphan?.(kind);
     }
     this.running -= this.timers.size;
