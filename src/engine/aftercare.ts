@@ -22,7 +22,8 @@ export interface AftercareEvents {
 export const DEFAULT_RETRY_DELAYS_MS = [500, 2_000, 8_000, 30_000, 120_000];
 
 export class Aftercare {
-  private readonly timers = new Set<NodeJS.Timeout>();
+  /** Retries waiting for their time, with what to log if they are cut short. */
+  private readonly timers = new Map<NodeJS.Timeout, { fields: Record<string, unknown>; kind: string }>();
   private running = 0;
   private waiters: (() => void)[] = [];
   private closed = false;
@@ -78,7 +79,7 @@ export class Aftercare {
         this.wake();
       }
     }, this.delaysMs[attempt]);
-    this.timers.add(timer);
+    this.timers.set(timer, { fields, kind });
   }
 
   /** Tasks waiting or running. */
@@ -99,14 +100,19 @@ export class Aftercare {
     for (const w of waiters) w();
   }
 
-  /** Stops retrying: what is still pending is reported as orphans now. */
+  /** Stops retrying: what is still waiting is reported as orphans now (a running task ends as it may). */
   close(): void {
     this.closed = true;
-    for (const t of this.timers) clearTimeout(t);
-    const pending = this.timers.size;
+    for (const [t, { fields, kind }] of this.timers) {
+      clearTimeout(t);
+      this.log?.error('orphan: left in the backend, remove it by hand', {
+        ...fields,
+        reason: 'shutting down',
+      });
+      this.events.orphan?.(kind);
+    }
+    this.running -= this.timers.size;
     this.timers.clear();
-    if (pending) this.log?.error('orphans: retries cut short by shutdown', { pending });
-    this.running = 0;
     this.wake();
   }
 }

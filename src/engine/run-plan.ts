@@ -160,6 +160,9 @@ async function buildCall(run: Run, call: CallPlan, step: string, scope: Scope): 
   return planned;
 }
 
+/** The status the backend answered, for the faults made from its answers. */
+const backendStatus = new WeakMap<OcciError, number>();
+
 /** Sends a call; an answer outside `expect` is a backend fault. Undefined: the answer is not known. */
 async function send(
   run: Run,
@@ -171,12 +174,15 @@ async function send(
   if (!res) return UNKNOWN;
   const ok = call.expect ? call.expect.includes(res.status) : res.status >= 200 && res.status < 300;
   if (!ok) {
-    throw await backendFault(
+    const fault = await backendFault(
       res.status,
       res.body,
       [faults, run.ctx.mapping.faults],
       `${planned.method} ${call.path.source} (step '${planned.step}', ${where(call.origin)})`,
     );
+    // Whether the call may have acted depends on what the backend said, not on the status the client gets.
+    backendStatus.set(fault, res.status);
+    throw fault;
   }
   return res.body ?? null;
 }
@@ -235,8 +241,15 @@ async function runCall(run: Run, step: CallStep, when: Value): Promise<Value> {
         ? await sendUntil(run, step, planned, scope)
         : await send(run, planned, step, step.faults);
     } catch (e) {
-      if (step.findLost && step.compensate && outcomeUnknown(e)) await recoverLost(run, step, scope, e);
-      throw e;
+      if (!step.findLost || !outcomeUnknown(e)) throw e;
+      if (step.compensate) {
+        await recoverLost(run, step, scope, e);
+        throw e;
+      }
+      // Nothing to undo (a delete, a start): found done, the call counts as made, with that answer.
+      const done = await findDone(run, step, scope);
+      if (done === undefined) throw e;
+      answer = done;
     }
     run.unknown.delete('item');
     answers.push(answer);
@@ -296,7 +309,10 @@ async function compensate(run: Run): Promise<void> {
  * error. A refused connection sent nothing; 503 (unavailable) and 501 say nothing was done.
  */
 function outcomeUnknown(e: unknown): boolean {
-  if (e instanceof OcciError) return e.status >= 500 && e.status !== 501 && e.status !== 503;
+  if (e instanceof OcciError) {
+    const status = backendStatus.get(e) ?? e.status;
+    return status >= 500 && status !== 501 && status !== 503;
+  }
   return e instanceof Error && !/ECONNREFUSED/.test(e.message);
 }
 
@@ -336,6 +352,20 @@ async function recoverLost(run: Run, step: CallStep, scope: Scope, cause: unknow
           );
       },
     );
+  }
+}
+
+/** A call whose answer was lost, looked for as done (its `findLost`); undefined if not found so. */
+async function findDone(run: Run, step: CallStep, scope: Scope): Promise<Value | undefined> {
+  const find = step.findLost!;
+  try {
+    const planned = await buildCall(run, find, `${step.name} (finding a lost answer)`, scope);
+    const found = await send(run, planned, find, undefined);
+    const answer = await run.value(find.answer, scope.child({ found }));
+    return answer === null ? undefined : answer;
+  } catch {
+    // Not known to be done: the call's own failure stands.
+    return undefined;
   }
 }
 

@@ -52,6 +52,7 @@ export interface CallStep extends CallPlan {
    * When the call's outcome is unknown (no answer, or a 5xx: the backend may have acted), this
    * call finds what it may have made (by the marker the step put in it); `answer` rebuilds the
    * lost answer from `$found` (undefined: nothing was made), so that `compensate` can undo it.
+   * A step without `compensate` (a delete, a start) found done counts as made, with that answer.
    */
   findLost?: CallPlan & { answer: Expression };
   /** A clean-up after the rule's main work: its failure does not fail the request; it is retried later. */

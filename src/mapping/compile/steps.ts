@@ -133,12 +133,6 @@ function compileStep(sc: StepContext, path: DataPath, raw: Raw, names: Names): S
     const call = compileCall(sc, [...path, 'findLost'], lost, inner);
     const answer = ctx.expression([...path, 'findLost', 'answer'], lost.answer);
     checkNames(ctx, [...path, 'findLost', 'answer'], answer, inner.with('found'));
-    if (!raw.compensate)
-      ctx.report(
-        [...path, 'findLost'],
-        'schema',
-        'findLost finds what to compensate: the step needs a compensate call',
-      );
     if (answer) step.findLost = { ...call, answer };
   }
   if (raw.cleanup === true) step.cleanup = true;
