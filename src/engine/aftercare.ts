@@ -23,7 +23,10 @@ export const DEFAULT_RETRY_DELAYS_MS = [500, 2_000, 8_000, 30_000, 120_000];
 
 export class Aftercare {
   /** Retries waiting for their time, with what to log if they are cut short. */
-  private readonly timers = new Map<NodeJS.Timeout, { fields: Record<string, unknown>; kind: string }>();
+  private readonly timers = new Map<
+    NodeJS.Timeout,
+    { fields: Record<string, unknown>; what: Leftover; events: AftercareEvents }
+  >();
   private running = 0;
   private waiters: (() => void)[] = [];
   private closed = false;
@@ -79,7 +82,7 @@ export class Aftercare {
         this.wake();
       }
     }, this.delaysMs[attempt]);
-    this.timers.set(timer, { fields, kind });
+    this.timers.set(timer, { fields, what, events });
   }
 
   /** Tasks waiting or running. */
@@ -103,13 +106,13 @@ export class Aftercare {
   /** Stops retrying: what is still waiting is reported as orphans now (a running task ends as it may). */
   close(): void {
     this.closed = true;
-    for (const [t, { fields, kind }] of this.timers) {
+    for (const [t, { fields, what, events }] of this.timers) {
       clearTimeout(t);
       this.log?.error('orphan: left in the backend, remove it by hand', {
         ...fields,
         reason: 'shutting down',
       });
-      this.events.orphan?.(kind);
+      events.orphan?.(what.kind, what.step);
     }
     this.running -= this.timers.size;
     this.timers.clear();
