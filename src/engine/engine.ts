@@ -4,6 +4,7 @@
 // answer. Explain runs the very same code with a backend that records instead of sending.
 import { BackendClient, type BackendResponse } from '../backend/backend-client.js';
 import type { RuleSet } from '../mapping/load-rules.js';
+import type { OcciError } from '../occi/errors.js';
 import type { Category } from '../occi/model.js';
 import type {
   Caller,
@@ -61,6 +62,10 @@ export class MappingEngine implements EntityService {
   async identify(ruleSet: RuleSet, caller: Caller): Promise<string | undefined> {
     if (!ruleSet.mapping.identity || !this.options.identityUrl || !caller.token) return undefined;
     return (await this.sessions.resolve(ruleSet.mapping, caller.token)).userId;
+  }
+
+  unauthorized(ruleSet: RuleSet, message: string): OcciError {
+    return this.sessions.unauthorized(ruleSet.mapping, message);
   }
 
   async passthrough(

@@ -2,6 +2,7 @@
 // checked against the model. What an operation means for a backend is the engine's (and the
 // rules') business; the server only knows these shapes.
 import type { RuleSet } from '../mapping/load-rules.js';
+import type { OcciError } from '../occi/errors.js';
 import type { AttributeValue, Category, Kind, Mixin } from '../occi/model.js';
 import type { CategoryRegistry } from '../occi/registry.js';
 import type { OcciDocument } from '../rendering/document.js';
@@ -42,9 +43,18 @@ export type Operation =
       mixins: string[];
       attributes: Record<string, AttributeValue>;
       links: ParsedLink[];
+      /** Immutable attributes the client sent (back): only a change from the entity's is refused. */
+      immutable?: Record<string, AttributeValue>;
     }
-  | { op: 'replace'; entity: EntityRef; input: EntityInput }
-  | { op: 'delete'; entity: EntityRef }
+  | {
+      op: 'replace';
+      entity: EntityRef;
+      /** Its links are what the client sent back: the entity's own are kept, others are refused. */
+      input: EntityInput;
+      immutable?: Record<string, AttributeValue>;
+    }
+  /** `bulk`: part of a collection or subtree DELETE (rules may wait for what follows to be possible). */
+  | { op: 'delete'; entity: EntityRef; bulk?: boolean }
   | { op: 'action'; entity: EntityRef; input: ActionInput }
   | { op: 'collection-action'; collection: CollectionRef; input: ActionInput; filter: Filter }
   | { op: 'associate' | 'dissociate' | 'set-members'; mixin: Mixin; locations: string[] };
@@ -83,6 +93,8 @@ export interface EntityService {
   categories(context: RequestContext): Promise<Category[]>;
   /** The backend's id for the caller (validating their token), when the backend knows one. */
   identify?(ruleSet: RuleSet, caller: Caller): Promise<string | undefined>;
+  /** The 401 for a request without credentials, with the backend's challenge (WWW-Authenticate). */
+  unauthorized?(ruleSet: RuleSet, message: string): OcciError;
   /** Where a pass-through route sends this path (undefined when no route declares its prefix). */
   passthrough?(context: RequestContext, path: string, search: string): Promise<PassthroughTarget | undefined>;
 }

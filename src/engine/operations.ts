@@ -9,9 +9,10 @@ import { type OperationName, type RulePlan, ruleKey } from '../mapping/plan.js';
 import { badRequest, notFound, notImplemented, OcciError } from '../occi/errors.js';
 import { entityLocation, locate } from '../occi/locations.js';
 import type { Kind, Link, Mixin, Resource } from '../occi/model.js';
-import { typeId } from '../occi/model.js';
+import { isLink, typeId } from '../occi/model.js';
 import type { CategoryRegistry } from '../occi/registry.js';
 import type { ParsedLink } from '../rendering/parsed.js';
+import { changesAttributes, checkUnchanged, existingLink } from './entity-changes.js';
 import { shapeEntities, shapeEntity } from './entity-shape.js';
 import { matchesFilter } from './filter.js';
 import type { CollectionRef, EntityRef, Operation, OperationResult } from './operation.js';
@@ -85,6 +86,22 @@ export class OperationRunner {
       throw notFound(`no ${entity.kind.term} at '${entity.location}'`);
   }
 
+  /**
+   * An entity a client names in a request (a mixin member, a link end): a location of this server
+   * below a kind, with an id its kind's idPattern allows, so that no backend path is built from
+   * anything else. 400 naming it otherwise.
+   */
+  private located(location: string, where: string): { kind: string; id: string } {
+    const found = locate(this.registry, location);
+    if (!found) throw badRequest(`${where} '${location}' is not the location of an entity of this server`);
+    const pattern = this.ruleSet.mapping.entities.get(found.kind)?.idPattern;
+    if (pattern && found.id !== PENDING_ID && !pattern.test(found.id)) {
+      const term = this.registry.kind(found.kind)?.term ?? found.kind;
+      throw badRequest(`${where} '${location}' names no ${term}: '${found.id}' cannot be the id of one`);
+    }
+    return found;
+  }
+
   private entity(raw: Value, kind: Kind, what: string): Entity | undefined {
     return raw === UNKNOWN ? undefined : shapeEntity(raw, kind, this.registry, what);
   }
@@ -101,7 +118,10 @@ export class OperationRunner {
   }
 
   /** Kinds whose instances a collection holds, and an extra condition on them. */
-  private kindsOf(collection: CollectionRef): { kinds: Kind[]; keep(e: Entity): boolean } {
+  private kindsOf(
+    collection: CollectionRef,
+    bulkDelete = false,
+  ): { kinds: Kind[]; keep(e: Entity): boolean } {
     const registry = this.registry;
     const mapped = registry
       .all()
@@ -119,12 +139,29 @@ export class OperationRunner {
         keep: (e) => e.mixins.some((m) => m === id || registry.dependsOn(m, id)),
       };
     }
-    return { kinds: mapped.filter((k) => k.location?.startsWith(collection.path)), keep: () => true };
+    const path = collection.path;
+    const located = mapped.filter((k) => k.location?.startsWith(path));
+    // A path above mixin collections (`/mixin/`) lists their members too; a DELETE deletes only
+    // the instances of kinds located below it (a mixin collection's DELETE is a dissociation).
+    const mixins = bulkDelete
+      ? []
+      : registry
+          .all()
+          .filter((c): c is Mixin => c.class === 'mixin' && c.location.startsWith(path))
+          .map(typeId);
+    const members = mapped.filter(
+      (k) => !located.includes(k) && mixins.some((m) => registry.appliesTo(m, typeId(k))),
+    );
+    return {
+      kinds: [...located, ...members],
+      keep: (e) =>
+        located.some((k) => registry.isA(e.kind, typeId(k))) || e.mixins.some((m) => mixins.includes(m)),
+    };
   }
 
   /** The entities of a collection; undefined when not known before sending (explain). */
-  private async list(collection: CollectionRef): Promise<Entity[] | undefined> {
-    const { kinds, keep } = this.kindsOf(collection);
+  private async list(collection: CollectionRef, bulkDelete = false): Promise<Entity[] | undefined> {
+    const { kinds, keep } = this.kindsOf(collection, bulkDelete);
     if (kinds.length === 0 && collection.type === 'kind')
       throw notImplemented(`no backend rule maps the list of ${typeId(collection.kind)}`);
     const lists = await Promise.all(kinds.map((k) => this.listKind(k)));
@@ -168,11 +205,9 @@ export class OperationRunner {
       case 'create':
         return this.create(op);
       case 'update':
-      case 'replace': {
+      case 'replace':
         this.checkId(op.entity);
-        const result = await this.run(typeId(op.entity.kind), op.op, op);
-        return this.entityAfter(result, op.entity);
-      }
+        return this.update(op);
       case 'delete':
         this.checkId(op.entity);
         await this.run(typeId(op.entity.kind), 'delete', op);
@@ -185,28 +220,48 @@ export class OperationRunner {
       }
       case 'delete-all':
       case 'collection-action': {
-        const listed = await this.list(op.collection);
+        const listed = await this.list(op.collection, op.op === 'delete-all');
         const members = (listed ?? this.pendingMembers(op.collection)).filter(
           (e) => !listed || matchesFilter(e, op.filter, this.registry),
         );
-        await this.forEachMember(members, (e, kind) => {
-          const entity = { kind, id: e.id, location: e.location };
-          return op.op === 'delete-all'
-            ? this.run(typeId(kind), 'delete', { op: 'delete', entity })
-            : this.run(
-                typeId(kind),
-                'action',
-                { op: 'action', entity, input: op.input },
-                typeId(op.input.action),
-              );
-        });
+        if (op.op === 'collection-action') {
+          await this.forEachMember(members, (e, kind) =>
+            this.run(
+              typeId(kind),
+              'action',
+              { op: 'action', entity: { kind, id: e.id, location: e.location }, input: op.input },
+              typeId(op.input.action),
+            ),
+          );
+          return { status: 200, document: { type: 'ok' } };
+        }
+        // What uses something goes first: links (one at a time: a backend may do one change to a
+        // resource at once), then the resources links start from (computes, whose delete rules
+        // wait for them to be gone when `bulk`), then the rest. A member that is already gone
+        // (404, e.g. a root volume deleted with its server) is deleted; one the backend will not
+        // let the user delete (403, e.g. a public network) is not theirs: skipped.
+        for (const [phase, concurrency] of this.deletePhases(members)) {
+          await this.forEachMember(
+            phase,
+            (e, kind) =>
+              this.run(typeId(kind), 'delete', {
+                op: 'delete',
+                entity: { kind, id: e.id, location: e.location },
+                bulk: true,
+              }),
+            (err) => err.status === 404 || err.status === 403,
+            concurrency,
+          );
+        }
         return { status: 200, document: { type: 'ok' } };
       }
       case 'associate':
       case 'dissociate':
+        for (const l of op.locations) this.located(l, 'X-OCCI-Location');
         await this.run(typeId(op.mixin), op.op, op);
         return this.members(op.mixin);
       case 'set-members': {
+        for (const l of op.locations) this.located(l, 'X-OCCI-Location');
         // Full update of a mixin collection: dissociate who is no longer listed, associate the rest.
         const listed = await this.list({ type: 'mixin', mixin: op.mixin });
         const wanted = new Set(
@@ -285,6 +340,84 @@ export class OperationRunner {
     return { status: 201, document: { type: 'entity', entity }, headers: { Location: entity.location } };
   }
 
+  /** The entity as its kind's get rule reads it; undefined when not known before sending (explain). */
+  private async current(entity: EntityRef): Promise<Entity | undefined> {
+    const raw = await this.run(typeId(entity.kind), 'get', { op: 'get', entity });
+    return this.entity(raw, entity.kind, `get of ${entity.location}`);
+  }
+
+  /**
+   * A partial (POST) or full (PUT) update. Clients send back what they read, so it is compared
+   * with the entity first (read by its get rule): unchanged immutable attributes and the links it
+   * has are fine, a changed immutable attribute is refused. What the kind's update rule does not
+   * cover is composed here from the other rules: mixins whose membership rules exist (user
+   * mixins) are associated, and on PUT dissociated when left out; new links of a POST are made by
+   * their link kinds' create rules (a PUT may not make links: OCCI says 400). An update that
+   * changes nothing answers the entity without running the update rule.
+   */
+  private async update(op: Extract<Operation, { op: 'update' | 'replace' }>): Promise<OperationResult> {
+    const { entity } = op;
+    const replace = op.op === 'replace';
+    const given = replace ? op.input : op;
+    const immutable = op.immutable ?? {};
+    const needsCurrent = replace || given.links.length > 0 || Object.keys(immutable).length > 0;
+    const current = needsCurrent ? await this.current(entity) : undefined;
+    if (current) checkUnchanged(immutable, current, this.registry);
+    const links =
+      current && !isLink(current)
+        ? given.links.filter((l) => !existingLink(l, current, this.registry))
+        : given.links;
+    if (replace && links.length)
+      throw badRequest(
+        `a full update (PUT) cannot create links: '${links[0]!.target}' is not linked to ${entity.location}; create the link in its collection`,
+      );
+    const member = (m: string, operation: 'associate' | 'dissociate') =>
+      !!this.rulesFor(m, operation)?.length;
+    const associate = given.mixins.filter((m) => member(m, 'associate') && !current?.mixins.includes(m));
+    const dissociate =
+      replace && current
+        ? current.mixins.filter((m) => member(m, 'dissociate') && !given.mixins.includes(m))
+        : [];
+    // What the request asks of the kind's update rule: its mixins (other than memberships) and
+    // attributes, when they differ from the entity's.
+    const ruled = given.mixins.filter((m) => !member(m, 'associate'));
+    const unchanged =
+      current !== undefined &&
+      ruled.every((m) => current.mixins.includes(m)) &&
+      !changesAttributes(given.attributes, current);
+    const inline = links.map((l) => this.inlineLink(entity.kind, l));
+    for (const link of inline) await this.planLink(link, entity.location);
+    let result: Value;
+    if (!unchanged) {
+      const ruleOp: Operation = replace ? { ...op, input: { ...op.input, links: [] } } : { ...op, links: [] };
+      result = await this.run(typeId(entity.kind), op.op, ruleOp);
+    }
+    for (const [ids, operation] of [
+      [associate, 'associate'],
+      [dissociate, 'dissociate'],
+    ] as const) {
+      for (const id of ids) {
+        const mixin = this.registry.mixin(id);
+        if (mixin) await this.run(id, operation, { op: operation, mixin, locations: [entity.location] });
+      }
+    }
+    for (const link of inline) {
+      const { input, request } = this.linkRequest(link, entity.location);
+      const { rule, scope } = await this.rule(
+        typeId(link.kind),
+        'create',
+        { op: 'create', input },
+        undefined,
+        request,
+      );
+      await runRule(rule, scope, this.ctx);
+    }
+    const composed = associate.length + dissociate.length + inline.length > 0;
+    if (unchanged && !composed) return { status: 200, document: { type: 'entity', entity: current } };
+    // After composed changes the entity is read again; else the rule's result (or a fresh read).
+    return this.entityAfter(composed ? undefined : result, entity);
+  }
+
   private linkRequest(link: InlineLink, source: string) {
     const input = { ...link.input, attributes: { ...link.input.attributes, 'occi.core.source': source } };
     return {
@@ -339,8 +472,7 @@ export class OperationRunner {
    */
   private inlineLink(source: Kind, link: ParsedLink): InlineLink {
     const registry = this.registry;
-    const target = locate(registry, link.target);
-    if (!target) throw badRequest(`link target '${link.target}' is not an entity of this server`);
+    const target = this.located(link.target, 'link target');
     const [kindId, ...mixinIds] = link.categories;
     let kind: Kind | undefined;
     if (kindId) {
@@ -389,12 +521,11 @@ export class OperationRunner {
   private checkLinkCreate(kind: Kind, attributes: Record<string, unknown>): void {
     const end = (name: string) => {
       const location = attributes[name];
-      const found = typeof location === 'string' ? locate(this.registry, location) : undefined;
-      if (!found)
+      if (typeof location !== 'string')
         throw badRequest(
           `${name} must be the location of an entity of this server, not '${String(location)}'`,
         );
-      return found;
+      return this.located(location, name);
     };
     const source = end('occi.core.source');
     const target = end('occi.core.target');
@@ -415,8 +546,38 @@ export class OperationRunner {
     return this.entityResult(200, fresh, entity.kind, `get of ${entity.location}`);
   }
 
-  /** Runs an operation on each member, a few at a time; reports the first failure with a count. */
-  private async forEachMember(members: Entity[], fn: (e: Entity, kind: Kind) => Promise<unknown>) {
+  /**
+   * The members of a bulk delete in the order they can go, each phase with its concurrency:
+   * links (those whose source is not deleted too: a resource's delete removes its links), the
+   * resources links start from, the rest.
+   */
+  private deletePhases(members: Entity[]): [Entity[], number][] {
+    const registry = this.registry;
+    const sources = registry
+      .all()
+      .flatMap((c) => (c.class === 'kind' && registry.isLinkKind(typeId(c)) ? (c.source ?? []) : []));
+    const isSource = (e: Entity) => sources.some((k) => registry.isA(e.kind, k));
+    const resources = members.filter((e) => !isLink(e));
+    const deleted = new Set(resources.map((e) => e.location));
+    const links = members.filter((e): e is Link => isLink(e) && !deleted.has(e.source.location));
+    const phases: [Entity[], number][] = [
+      [links, 1],
+      [resources.filter(isSource), 4],
+      [resources.filter((e) => !isSource(e)), 4],
+    ];
+    return phases.filter(([p]) => p.length > 0);
+  }
+
+  /**
+   * Runs an operation on each member, a few at a time; reports the first failure with a count.
+   * Failures `ignored` accepts do not count (a bulk delete's 404s and 403s).
+   */
+  private async forEachMember(
+    members: Entity[],
+    fn: (e: Entity, kind: Kind) => Promise<unknown>,
+    ignored: (e: OcciError) => boolean = () => false,
+    concurrency = 4,
+  ) {
     const failures: OcciError[] = [];
     const queue = [...members];
     const worker = async () => {
@@ -426,11 +587,12 @@ export class OperationRunner {
         try {
           await fn(e, kind);
         } catch (err) {
-          failures.push(err instanceof OcciError ? err : new OcciError(502, String(err)));
+          const error = err instanceof OcciError ? err : new OcciError(502, String(err));
+          if (!ignored(error)) failures.push(error);
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(4, queue.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
     if (failures.length) {
       const first = failures[0]!;
       throw new OcciError(

@@ -68,6 +68,7 @@ export function requestDocument(
     case 'get':
     case 'delete':
       Object.assign(doc, { id: operation.entity.id, kind: typeId(operation.entity.kind) });
+      if (operation.op === 'delete' && operation.bulk) doc.bulk = true;
       break;
     case 'create':
     case 'replace': {

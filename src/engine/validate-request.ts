@@ -3,7 +3,7 @@
 // Pure: every problem is a 400 naming the category or attribute at fault.
 import type { ParsedCategory, ParsedLink, ParsedRequest } from '../rendering/parsed.js';
 import { valueMismatch } from '../occi/attribute-values.js';
-import { badRequest } from '../occi/errors.js';
+import { badRequest, forbiddenIn11 } from '../occi/errors.js';
 import type { Action, AttributeDefinition, AttributeValue, Kind } from '../occi/model.js';
 import { typeId } from '../occi/model.js';
 import type { CategoryRegistry } from '../occi/registry.js';
@@ -44,17 +44,28 @@ function describe(c: ParsedCategory): string {
 export function checkAttributes(
   given: Record<string, AttributeValue>,
   defs: Map<string, AttributeDefinition>,
-  options: { allowImmutable?: ReadonlySet<string>; context: string },
+  options: {
+    allowImmutable?: ReadonlySet<string>;
+    context: string;
+    /**
+     * Updates: immutable attributes go here instead of being refused, to be compared with the
+     * entity's (a client may send back what it read; only a change is refused).
+     */
+    immutable?: Record<string, AttributeValue>;
+  },
 ): Record<string, AttributeValue> {
   const out: Record<string, AttributeValue> = {};
   for (const [name, raw] of Object.entries(given)) {
     const def = defs.get(name);
     if (!def) throw badRequest(`attribute '${name}' is not defined for ${options.context}`);
-    if (!def.mutable && !options.allowImmutable?.has(name) && !ECHOED.has(name)) {
-      throw badRequest(`attribute '${name}' is immutable: the server manages it`);
-    }
     const value = coerce(def, raw);
     const mismatch = valueMismatch(def, value);
+    if (!def.mutable && !options.allowImmutable?.has(name) && (options.immutable || !ECHOED.has(name))) {
+      if (!options.immutable) throw forbiddenIn11(`attribute '${name}' is immutable: the server manages it`);
+      if (mismatch) throw badRequest(`attribute '${name}' ${mismatch}`);
+      options.immutable[name] = value;
+      continue;
+    }
     if (mismatch) throw badRequest(`attribute '${name}' ${mismatch}`);
     out[name] = value;
   }
@@ -73,7 +84,7 @@ export function resolveMixins(
     const mixin = registry.mixin(id);
     if (!mixin) throw badRequest(`Category '${id}' is not a mixin known to this server`);
     if (!registry.appliesTo(id, typeId(kind)))
-      throw badRequest(`mixin '${id}' does not apply to kind '${typeId(kind)}'`);
+      throw forbiddenIn11(`mixin '${id}' does not apply to kind '${typeId(kind)}'`);
     if (!mixins.includes(id)) mixins.push(id);
   }
   return mixins;
@@ -84,6 +95,8 @@ export function validateCreate(
   parsed: ParsedRequest,
   expectedKind: Kind,
   registry: CategoryRegistry,
+  /** A full update (PUT): immutable attributes are collected here rather than refused. */
+  immutable?: Record<string, AttributeValue>,
 ): EntityInput {
   const kinds = parsed.categories.filter(
     (c) => c.class === 'kind' || (c.class === undefined && registry.kind(describe(c))),
@@ -109,6 +122,7 @@ export function validateCreate(
   const defs = registry.effectiveAttributes(kindId, mixins);
   const attributes = checkAttributes(parsed.attributes, defs, {
     context: `kind '${kindId}' with the given mixins`,
+    ...(immutable ? { immutable } : {}),
   });
   const given = (name: string) =>
     attributes[name] !== undefined ||
@@ -153,7 +167,11 @@ export function validateAction(
     throw badRequest(`query ?action=${term} does not match the action Category '${id}'`);
   if (!available.includes(id)) throw badRequest(`action '${id}' is not available here`);
   const defs = new Map(action.attributes.map((a) => [a.name, a]));
-  const attributes = checkAttributes(parsed.attributes, defs, { context: `action '${id}'` });
+  // What clients send from habit and the action declares it tolerates is dropped, not refused.
+  const sent = Object.fromEntries(
+    Object.entries(parsed.attributes).filter(([n]) => defs.has(n) || !action.tolerates?.includes(n)),
+  );
+  const attributes = checkAttributes(sent, defs, { context: `action '${id}'` });
   for (const def of defs.values()) {
     if (def.required && attributes[def.name] === undefined)
       throw badRequest(`action attribute '${def.name}' is required`);

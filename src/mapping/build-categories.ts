@@ -49,6 +49,8 @@ interface RawCategory {
   actions?: string[];
   source?: string[];
   target?: string[];
+  aliases?: string[];
+  tolerates?: string[];
 }
 interface RawFile {
   kinds?: RawCategory[];
@@ -142,6 +144,7 @@ export function buildCategories(files: readonly CheckedFile[]): {
           } satisfies Kind;
           if (raw.parent) category.parent = raw.parent;
           if (raw.location) category.location = raw.location;
+          if (raw.aliases?.length) category.aliases = raw.aliases;
           if (raw.parent)
             refs.push({ from: id, path: [...path, 'parent'], file, target: raw.parent, expect: 'kind' });
           // A link kind names the kinds it joins (OCCI Infrastructure: a network interface joins a
@@ -172,6 +175,7 @@ export function buildCategories(files: readonly CheckedFile[]): {
           });
         } else {
           category = { class: 'action', term: raw.term, scheme: raw.scheme, attributes } satisfies Action;
+          if (raw.tolerates?.length) category.tolerates = raw.tolerates;
         }
         if (raw.title) category.title = raw.title;
         (raw.actions ?? []).forEach((a, i) => {
@@ -189,13 +193,17 @@ export function buildCategories(files: readonly CheckedFile[]): {
           );
           return;
         }
-        const location = category.class === 'action' ? undefined : category.location;
-        if (location) {
+        const paths: [string, (string | number)[]][] = [];
+        if (category.class !== 'action' && category.location)
+          paths.push([category.location, [...path, 'location']]);
+        if (category.class === 'kind')
+          for (const [i, a] of (category.aliases ?? []).entries()) paths.push([a, [...path, 'aliases', i]]);
+        for (const [location, at] of paths) {
           const other = locations.get(location);
           if (other) {
             problems.push(
               problem(
-                file.positionOf([...path, 'location']),
+                file.positionOf(at),
                 'duplicate-location',
                 `location '${location}' of '${id}' is already used by '${other}'`,
               ),

@@ -2,6 +2,9 @@
 // names what is wrong; the server renders it in the client's media type.
 
 export class OcciError extends Error {
+  /** The status OCCI 1.1 gives this error where it differs (1.1 answers 403 where 1.2 says 400). */
+  occi11Status?: number;
+
   constructor(
     readonly status: number,
     message: string,
@@ -14,6 +17,8 @@ export class OcciError extends Error {
 }
 
 export const badRequest = (message: string) => new OcciError(400, message);
+/** 400, which OCCI 1.1 calls 403: an immutable attribute changed, a mixin that does not apply. */
+export const forbiddenIn11 = (message: string) => Object.assign(badRequest(message), { occi11Status: 403 });
 export const notFound = (message: string) => new OcciError(404, message);
 export const conflict = (message: string) => new OcciError(409, message);
 export const forbidden = (message: string) => new OcciError(403, message);

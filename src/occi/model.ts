@@ -41,6 +41,11 @@ export interface Kind extends CategoryBase {
   actions: string[];
   /** Collection path, ending in '/'; absent for abstract kinds (entity). */
   location?: string;
+  /**
+   * Other collection paths that also reach this kind (e.g. an older server's), each ending in
+   * '/'. Requests may use them; the server always renders `location`.
+   */
+  aliases?: string[];
 }
 
 export interface Mixin extends CategoryBase {
@@ -53,6 +58,8 @@ export interface Mixin extends CategoryBase {
 
 export interface Action extends CategoryBase {
   class: 'action';
+  /** Attributes clients send from habit although the action does not define them: ignored. */
+  tolerates?: string[];
 }
 
 export type Category = Kind | Mixin | Action;

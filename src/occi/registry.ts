@@ -15,6 +15,8 @@ export class CategoryRegistry {
     for (const category of categories) {
       this.byId.set(typeId(category), category);
       if (category.class !== 'action' && category.location) this.byLocation.set(category.location, category);
+      if (category.class === 'kind')
+        for (const alias of category.aliases ?? []) this.byLocation.set(alias, category);
     }
   }
 
@@ -42,6 +44,7 @@ export class CategoryRegistry {
     return c?.class === 'action' ? c : undefined;
   }
 
+  /** The kind or mixin whose collection is at this path (a kind's aliases included). */
   atLocation(path: string): Kind | Mixin | undefined {
     return this.byLocation.get(path) ?? this.base?.atLocation(path);
   }

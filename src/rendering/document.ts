@@ -1,6 +1,6 @@
 // What the server answers with, before it is rendered in a media type.
 import type { OcciError } from '../occi/errors.js';
-import type { Category, Link, Resource } from '../occi/model.js';
+import type { Category, KindedLocation, Link, Resource } from '../occi/model.js';
 import type { CategoryRegistry } from '../occi/registry.js';
 
 export type OcciDocument =
@@ -9,6 +9,8 @@ export type OcciDocument =
   | { type: 'entity'; entity: Resource | Link }
   /** A listing: rendered as locations in text, as full entities in JSON. */
   | { type: 'collection'; entities: (Resource | Link)[] }
+  /** Where entities are, and of which kind (the answer to a create: OCCI 1.2's 201). */
+  | { type: 'locations'; locations: KindedLocation[] }
   /** Success with nothing to show. */
   | { type: 'ok' }
   | { type: 'error'; error: OcciError };

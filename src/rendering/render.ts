@@ -3,7 +3,7 @@ import type { OcciDocument, RenderContext, Rendered } from './document.js';
 import { jsonDocument } from './json/render-json.js';
 import type { Rendering } from './media-types.js';
 import { quote } from './text/quoting.js';
-import { safeUri, textFields } from './text/render-text.js';
+import { foldFields, safeUri, textFields } from './text/render-text.js';
 
 /** Header-safe single-line text (for X-OCCI-Error): printable ASCII, escapes otherwise. */
 function headerText(message: string): string {
@@ -26,14 +26,15 @@ export function render(doc: OcciDocument, rendering: Rendering, ctx: RenderConte
       return { contentType, headers: [], body: json === undefined ? '' : `${JSON.stringify(json)}\n` };
     }
     case 'text/occi':
-      return { contentType, headers: textFields(doc, ctx, true), body: 'OK\n' };
+      return { contentType, headers: foldFields(textFields(doc, ctx, true)), body: 'OK\n' };
     case 'text/plain': {
       const lines = textFields(doc, ctx, false).map(([name, value]) => `${name}: ${value}\n`);
       return { contentType, headers: [], body: lines.join('') };
     }
     case 'text/uri-list': {
-      const lines =
-        doc.type === 'collection' ? doc.entities.map((e) => `${safeUri(ctx.url(e.location))}\r\n`) : [];
+      const located =
+        doc.type === 'collection' ? doc.entities : doc.type === 'locations' ? doc.locations : [];
+      const lines = located.map((e) => `${safeUri(ctx.url(e.location))}\r\n`);
       return { contentType, headers: [], body: lines.join('') };
     }
   }

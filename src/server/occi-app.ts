@@ -19,6 +19,8 @@ import { negotiate, type Rendering } from '../rendering/media-types.js';
 import { parseRequest } from '../rendering/parse-request.js';
 import type { UserMixinStore } from '../store/user-mixin-store.js';
 import { SERVER_HEADER } from '../version.js';
+import { answer, type ClientHabits, clientHabits, errorFor, serverHeader } from './client-answers.js';
+import { type LocationBase, localizeRequest, renderLocation } from './public-locations.js';
 import type { Limits } from './limits.js';
 import { type Log, loggablePath } from './log.js';
 import { headerLists, type Reply, readBody, send } from './request-io.js';
@@ -30,8 +32,8 @@ export interface AppState {
   service: EntityService;
   log: Log;
   limits: Limits;
-  /** Base URL to render absolute locations with; relative paths when absent. */
-  publicUrl?: string;
+  /** Where locations point: absolute under a base URL, or relative paths when it has none. */
+  locations: LocationBase;
   admin?: AdminOptions;
 }
 
@@ -40,11 +42,6 @@ const SUPPORTED = { major: 1, minor: 2 };
 interface OcciRequest extends RoutedRequest {
   caller: Caller;
   context: RequestContext;
-}
-
-/** Percent-encodes what may not appear raw in a URI path, so rendered locations are always safe. */
-function encodePath(path: string): string {
-  return path.replace(/[^A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]/g, (ch) => encodeURIComponent(ch));
 }
 
 function versionTooHigh(userAgent: string | undefined): string | undefined {
@@ -74,12 +71,11 @@ export function createOcciHandler(getState: () => AppState) {
       return;
     }
     const renderContext: RenderContext = {
-      url: (path) =>
-        encodePath(
-          state.publicUrl && path.startsWith('/') ? state.publicUrl.replace(/\/$/, '') + path : path,
-        ),
+      url: (path) => renderLocation(state.locations, path),
       registry: state.ruleSet.registry,
     };
+    const habits = clientHabits(req.headers);
+    res.setHeader('Server', serverHeader(habits));
     let reply: Reply;
     let rendering: Rendering = 'text/plain';
     try {
@@ -96,14 +92,15 @@ export function createOcciHandler(getState: () => AppState) {
       // Negotiate first: a request whose answer cannot be rendered must not act (406 before side effects).
       const listing =
         (req.method === 'GET' || req.method === 'HEAD') &&
-        target.path.endsWith('/') &&
+        (target.path.endsWith('/') || !!state.ruleSet.registry.atLocation(`${target.path}/`)) &&
         !QUERY_PATHS.has(target.path);
       rendering = negotiate(req.headers.accept, listing);
-      reply = await respond(req, target, state, renderContext, requestId);
+      reply = await respond(req, target, state, renderContext, requestId, habits);
     } catch (e) {
       reply = { status: 500, document: { type: 'error', error: new OcciError(500, 'internal error') } };
       if (e instanceof OcciError) {
-        reply = { status: e.status, document: { type: 'error', error: e }, headers: e.headers };
+        const error = errorFor(e, habits);
+        reply = { status: error.status, document: { type: 'error', error }, headers: error.headers };
       } else {
         state.log.error('unexpected error', {
           path: loggablePath(req.url ?? ''),
@@ -190,6 +187,7 @@ async function respond(
   state: AppState,
   ctx: RenderContext,
   requestId: string,
+  habits: ClientHabits,
 ): Promise<Reply> {
   const tooHigh = versionTooHigh(req.headers['user-agent']);
   if (tooHigh)
@@ -197,7 +195,11 @@ async function respond(
   const { path, query } = target;
   const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
   const body = await readBody(req, state.limits.maxBodyBytes);
-  const parsed = parseRequest({ headers: headerLists(req), contentType: req.headers['content-type'], body });
+  const parsed = localizeRequest(
+    parseRequest({ headers: headerLists(req), contentType: req.headers['content-type'], body }),
+    state.locations,
+    req.headers.host,
+  );
   const token = typeof req.headers['x-auth-token'] === 'string' ? req.headers['x-auth-token'] : undefined;
   const caller = await identifyCaller(state, token);
   const context: RequestContext = { ruleSet: state.ruleSet, caller, requestId };
@@ -208,7 +210,7 @@ async function respond(
   if (QUERY_PATHS.has(path)) return queryInterface(request, state, view);
   const operation = route(request, view);
   const result: OperationResult = await state.service.execute(operation, { ...context, registry: view });
-  return result;
+  return answer(operation, result, habits, ctx.url);
 }
 
 /**
@@ -265,7 +267,10 @@ async function queryInterface(request: OcciRequest, state: AppState, view: Categ
     return { status: 200, document: { type: 'categories', categories } };
   }
   if (method !== 'POST' && method !== 'DELETE') throw methodNotAllowed(['GET', 'HEAD', 'POST', 'DELETE']);
-  if (!caller.userKey) throw new OcciError(401, 'an X-Auth-Token is needed to manage your mixins');
+  if (!caller.userKey) {
+    const message = 'an X-Auth-Token is needed to manage your mixins';
+    throw state.service.unauthorized?.(state.ruleSet, message) ?? new OcciError(401, message);
+  }
   const owned = state.store.list(caller.userKey);
   if (method === 'POST') {
     const added = checkNewUserMixins(

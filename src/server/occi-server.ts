@@ -1,6 +1,7 @@
 // Puts the OCCI handler on an HTTP listener with explicit limits and deadlines, and keeps the
 // current application state (rule set, store, service) swappable for reloads.
 import { createServer, type Server } from 'node:http';
+import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { unmappedService } from '../engine/unmapped-service.js';
 import type { EntityService } from '../engine/operation.js';
@@ -10,6 +11,7 @@ import { SERVER_HEADER } from '../version.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import { createLog, type Log } from './log.js';
 import { type AppState, createOcciHandler } from './occi-app.js';
+import { type LocationBase, reachable } from './public-locations.js';
 import { RuleReloader } from './rule-reloader.js';
 
 export interface OcciServerOptions {
@@ -18,7 +20,10 @@ export interface OcciServerOptions {
   ruleSet: RuleSet;
   stateDir: string;
   service?: EntityService;
+  /** Base URL locations are rendered under (default: the address the server listens on). */
   publicUrl?: string;
+  /** Render locations as paths (`/compute/42`) rather than absolute URLs. */
+  relativeLocations?: boolean;
   log?: Log;
   limits?: Partial<Limits>;
   /** The directory the rules were loaded from: enables reloads (admin request, SIGHUP via reload()). */
@@ -40,6 +45,18 @@ export interface RunningOcciServer {
   close(): Promise<void>;
 }
 
+/**
+ * Where rendered locations point: the public URL, else the address listened on (a wildcard
+ * address names no host: the machine's name stands for it); none in relative mode. The listen
+ * address also names this server when a public URL is set (clients on the machine itself).
+ */
+function locationBase(url: string, port: number, options: OcciServerOptions): LocationBase {
+  const listening = reachable(url) ? url : `http://${hostname()}:${port}`;
+  const base = (options.publicUrl ?? listening).replace(/\/$/, '');
+  if (options.relativeLocations) return { aliases: [base, listening] };
+  return { base, ...(options.publicUrl ? { aliases: [listening] } : {}) };
+}
+
 export async function startOcciServer(options: OcciServerOptions): Promise<RunningOcciServer> {
   const log = options.log ?? createLog();
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
@@ -49,7 +66,7 @@ export async function startOcciServer(options: OcciServerOptions): Promise<Runni
     service: options.service ?? unmappedService,
     log,
     limits,
-    ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
+    locations: {},
   };
   const reloader = options.rulesDir
     ? new RuleReloader(
@@ -106,8 +123,10 @@ export async function startOcciServer(options: OcciServerOptions): Promise<Runni
   });
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}`;
+  state = { ...state, locations: locationBase(url, address.port, options) };
   return {
-    url: `http://${host}:${address.port}`,
+    url,
     server,
     setRuleSet(ruleSet) {
       state = { ...state, ruleSet };

@@ -57,9 +57,15 @@ export function send(res: ServerResponse, reply: Reply, rendering: Rendering, ct
     headers[name] =
       existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value];
   }
+  headers.Accept = SUPPORTED_MEDIA_TYPES.join(', ');
+  if (reply.status === 204) {
+    // No Content: no body, so neither its type nor its length.
+    res.writeHead(reply.status, headers);
+    res.end();
+    return;
+  }
   headers['Content-Type'] = rendered.contentType;
   headers['Content-Length'] = String(Buffer.byteLength(rendered.body));
-  headers.Accept = SUPPORTED_MEDIA_TYPES.join(', ');
   res.writeHead(reply.status, headers);
   res.end(rendered.body);
 }

@@ -8,7 +8,7 @@ import {
   validateCreate,
 } from '../engine/validate-request.js';
 import { badRequest, methodNotAllowed, notFound } from '../occi/errors.js';
-import type { Kind, Mixin } from '../occi/model.js';
+import type { AttributeValue, Kind, Mixin } from '../occi/model.js';
 import { typeId } from '../occi/model.js';
 import type { CategoryRegistry } from '../occi/registry.js';
 import type { ParsedRequest } from '../rendering/parsed.js';
@@ -25,17 +25,39 @@ function filterOf(parsed: ParsedRequest) {
   return { categories: parsed.categories, attributes: parsed.attributes };
 }
 
+/** Whether a path lies above collections (`/`, `/link/`): an unbound path of the name-space. */
+function holdsCollections(view: CategoryRegistry, path: string): boolean {
+  return (
+    path.endsWith('/') &&
+    view
+      .all()
+      .some(
+        (c) =>
+          c.class !== 'action' &&
+          [c.location, ...(c.class === 'kind' ? (c.aliases ?? []) : [])].some((l) => l?.startsWith(path)),
+      )
+  );
+}
+
 export function route(request: RoutedRequest, view: CategoryRegistry): Operation {
-  const { method, path, query, parsed } = request;
+  const { method, query, parsed } = request;
+  let { path } = request;
   const actionTerm = query.get('action');
   if (query.has('action') && !actionTerm) throw badRequest("query parameter 'action' needs an action term");
+  // Collections answer without their trailing '/' too (`POST /compute`): clients of older servers
+  // write them so, and do not follow redirects.
+  // A collection wins over an entity path that would name it without its '/' (`/link/storagelink`).
+  if (!path.endsWith('/')) {
+    const slashed = `${path}/`;
+    if (view.atLocation(slashed) || (!entityAtPath(view, path) && holdsCollections(view, slashed)))
+      path = slashed;
+  }
   const collection = view.atLocation(path);
   if (collection) return collectionOperation(method, collection, actionTerm, parsed, view);
   // Malformed percent-encoding never gets here: the server refuses such paths first.
   const entity = entityAtPath(view, path);
   if (entity) return entityOperation(method, { ...entity, location: path }, actionTerm, parsed, view);
-  const holdsCollections = view.all().some((c) => c.class !== 'action' && c.location?.startsWith(path));
-  if (path.endsWith('/') && holdsCollections) {
+  if (holdsCollections(view, path)) {
     if (actionTerm)
       throw badRequest('actions can be triggered on entities and on kind or mixin collections only');
     const ref = { type: 'path' as const, path };
@@ -125,7 +147,8 @@ function entityOperation(
       const kinds = parsed.categories.filter((c) => c.class === 'kind' || view.kind(typeId(c)));
       for (const k of kinds)
         if (typeId(k) !== kindId) throw badRequest(`the kind of an entity cannot change (to '${typeId(k)}')`);
-      if (parsed.links.length && view.isLinkKind(kindId))
+      const links = entityLinks(parsed, entity.location, view);
+      if (links.length && view.isLinkKind(kindId))
         throw badRequest('a link entity cannot carry Link headers');
       const mixins = resolveMixins(
         parsed.categories.filter((c) => !kinds.includes(c)),
@@ -133,17 +156,32 @@ function entityOperation(
         view,
       );
       const defs = view.effectiveAttributes(kindId, [...mixins, ...applicableMixins(entity.kind, view)]);
-      const attributes = checkAttributes(parsed.attributes, defs, { context: `kind '${kindId}'` });
-      return { op: 'update', entity, mixins, attributes, links: parsed.links };
+      const immutable: Record<string, AttributeValue> = {};
+      const attributes = checkAttributes(parsed.attributes, defs, { context: `kind '${kindId}'`, immutable });
+      return { op: 'update', entity, mixins, attributes, links, immutable };
     }
     case 'PUT': {
-      if (parsed.links.length)
-        throw badRequest('a full update (PUT) cannot carry Link headers; existing links are kept');
-      return { op: 'replace', entity, input: validateCreate(parsed, entity.kind, view) };
+      const links = entityLinks(parsed, entity.location, view);
+      if (links.length && view.isLinkKind(kindId))
+        throw badRequest('a link entity cannot carry Link headers');
+      const immutable: Record<string, AttributeValue> = {};
+      const input = validateCreate({ ...parsed, links }, entity.kind, view, immutable);
+      return { op: 'replace', entity, input, immutable };
     }
     default:
       throw methodNotAllowed(['GET', 'HEAD', 'POST', 'PUT', 'DELETE']);
   }
+}
+
+/**
+ * The Link headers of an update that name links: a GET renders the entity's action links too
+ * (`<…/compute/1?action=start>; rel="…#start"`), and a client that sends back what it read sends
+ * them; they ask for nothing and are dropped here.
+ */
+function entityLinks(parsed: ParsedRequest, location: string, view: CategoryRegistry) {
+  return parsed.links.filter(
+    (l) => !(l.rel.length === 1 && view.action(l.rel[0]!) && l.target.startsWith(`${location}?action=`)),
+  );
 }
 
 /** Mixins named in a request, known or not (unknown ones are reported where they matter). */

@@ -17,7 +17,10 @@ Options:
   --state-dir DIR   where user mixins are kept (default .snf-occi)
   --backend URL     identity URL of the Synnefo deployment (e.g. https://accounts.example.org/identity/v2.0);
                     without it, the embedded Cyclades simulator is started on a free loopback port
-  --public-url URL  base URL for absolute locations in responses (default: relative paths)
+  --public-url URL  base URL of the locations in responses, as clients reach the server (default:
+                    the address it listens on, e.g. http://127.0.0.1:8080)
+  --relative-locations
+                    render locations as paths (/compute/42) instead of absolute URLs
   --no-watch        do not reload the rules when a file in the rules directory changes
   --admin-token T   enable /_admin/ (reload, rules, explain) for requests with X-Admin-Token: T
                     (default: $SNF_OCCI_ADMIN_TOKEN; disabled when neither is set)
@@ -40,6 +43,7 @@ export const serveCommand = {
           rules: { type: 'string', default: DEFAULT_RULES_DIR },
           'state-dir': { type: 'string', default: '.snf-occi' },
           'public-url': { type: 'string' },
+          'relative-locations': { type: 'boolean' },
           backend: { type: 'string' },
           'no-watch': { type: 'boolean' },
           'admin-token': { type: 'string' },
@@ -72,6 +76,10 @@ export const serveCommand = {
     }
     let backend = values.backend;
     let simulator: Awaited<ReturnType<typeof startSimulator>> | undefined;
+    if (values['public-url'] !== undefined && !/^https?:\/\/[^\s/]+(\/[^\s]*)?$/.test(values['public-url'])) {
+      console.error(`snf-occi serve: --public-url must be an http(s) URL, not '${values['public-url']}'`);
+      return 2;
+    }
     if (backend !== undefined && !/^https?:\/\/[^\s]+$/.test(backend)) {
       console.error(`snf-occi serve: --backend must be an http(s) URL, not '${backend}'`);
       return 2;
@@ -97,6 +105,7 @@ export const serveCommand = {
         watchRules: !values['no-watch'],
         ...(adminToken ? { adminToken } : {}),
         ...(values['public-url'] ? { publicUrl: values['public-url'] } : {}),
+        ...(values['relative-locations'] ? { relativeLocations: true } : {}),
       });
     } catch (e) {
       console.error(`snf-occi serve: cannot start: ${(e as Error).message}`);

@@ -8,7 +8,9 @@ import {
   INFRA,
   type OcciClient,
   type OcciResponse,
+  pathOf,
   readHeaderValues,
+  withPaths,
   readTextPlainBody,
   splitOutsideQuotes,
   unquoteText,
@@ -131,12 +133,12 @@ function readLinkText(value: string): RenderedLink | { action: string } {
   if (target.includes('?action=')) return { action: params.rel ?? '' };
   const [kind, ...mixins] = (params.category ?? '').split(/\s+/).filter(Boolean);
   return {
-    ...(params.self ? { location: params.self } : {}),
+    ...(params.self ? { location: pathOf(params.self) } : {}),
     ...(kind ? { kind } : {}),
     mixins,
-    target,
+    target: pathOf(target),
     ...(params.rel ? { targetKind: params.rel } : {}),
-    attributes,
+    attributes: withPaths(attributes),
   };
 }
 
@@ -158,7 +160,7 @@ function readTextEntity(fields: [string, string][]): RenderedEntity {
       else entity.links.push(link);
     }
   }
-  return entity;
+  return { ...entity, attributes: withPaths(entity.attributes) };
 }
 
 /** The fields of a text/occi answer, one value per field (headers split at commas outside quotes). */
@@ -183,9 +185,9 @@ function readJsonLink(l: JsonEntity): RenderedLink {
     location: `${LOCATIONS[l.kind] ?? '/'}${encodeURIComponent(l.id)}`,
     kind: l.kind,
     mixins: l.mixins ?? [],
-    target: l.target?.location ?? '',
+    target: pathOf(l.target?.location ?? ''),
     ...(l.target?.kind ? { targetKind: l.target.kind } : {}),
-    attributes: l.attributes ?? {},
+    attributes: withPaths(l.attributes ?? {}),
   };
 }
 
@@ -193,7 +195,7 @@ function readJsonEntity(e: JsonEntity): RenderedEntity {
   return {
     kind: e.kind,
     mixins: e.mixins ?? [],
-    attributes: e.attributes ?? {},
+    attributes: withPaths(e.attributes ?? {}),
     links: (e.links ?? []).map(readJsonLink),
     actions: e.actions ?? [],
   };
@@ -217,15 +219,32 @@ export class Occi {
   private send(method: string, path: string, headers: Record<string, string>, body?: string) {
     return this.client.raw(method, path, {
       token: this.token,
-      headers,
+      headers: { ...this.extra, ...headers },
       ...(body === undefined ? {} : { body }),
     });
+  }
+
+  /** Headers added to the next request only (see `represented`). */
+  private extra: Record<string, string> = {};
+
+  /**
+   * Runs a create asking for the full rendering (`Prefer: return=representation`): 200 with the
+   * entity instead of 201 with its location.
+   */
+  async represented(create: (occi: Occi) => Promise<OcciResponse>): Promise<OcciResponse> {
+    this.extra = { Prefer: 'return=representation' };
+    try {
+      return await create(this);
+    } finally {
+      this.extra = {};
+    }
   }
 
   /** POST to a kind collection; `links` go inline (Link fields, or JSON `links`). */
   create(location: string, input: EntityInput & { links?: InlineLink[] }): Promise<OcciResponse> {
     const links = input.links ?? [];
-    if (links.length === 0) return this.client.create(location, input, { token: this.token });
+    if (links.length === 0)
+      return this.client.create(location, input, { token: this.token, headers: this.extra });
     const attributes = Object.entries(input.attributes ?? {});
     switch (this.client.name) {
       case 'application/occi+json':
@@ -302,7 +321,7 @@ export class Occi {
           ...input.attributes,
         },
       },
-      { token: this.token },
+      { token: this.token, headers: this.extra },
     );
   }
 
@@ -336,7 +355,7 @@ export class Occi {
     } else {
       const fields =
         this.client.name === 'text/plain' ? readTextPlainBody(response.body) : headerFields(response.headers);
-      locations = fields.filter(([n]) => n === 'x-occi-location').map(([, v]) => v);
+      locations = fields.filter(([n]) => n === 'x-occi-location').map(([, v]) => pathOf(v));
     }
     return { response, locations: locations.sort() };
   }
@@ -356,8 +375,7 @@ export class Occi {
 
 /** The location a create answered with (the Location header, made relative). */
 export function locationOf(response: OcciResponse): string {
-  const header = response.headers.get('location') ?? '';
-  return header.startsWith('/') ? header : new URL(header).pathname;
+  return pathOf(response.headers.get('location') ?? '');
 }
 
 /** The id at the end of a location. */

@@ -358,16 +358,19 @@ describe.each(CLIENT_NAMES)('snf-occi end to end over the Cyclades simulator, %s
 
       const { result: deleted, calls: deleteCalls } = await stack.callsDuring(() => occi.delete('/compute/'));
       expect(deleted.status, describeResponse(deleted)).toBe(200);
-      expect(operationCalls(deleteCalls).sort()).toEqual(
+      // Each server's delete rule, which in a bulk delete also waits (polling GET /servers/{id})
+      // for the server to be gone, so that what used it can go next.
+      expect([...new Set(operationCalls(deleteCalls))].sort()).toEqual(
         [
           'GET /servers/detail',
           'GET /network/v2.0/ports',
+          `GET /servers/${idOf(a)}`,
           `DELETE /servers/${idOf(a)}`,
-          'GET /network/v2.0/ports',
+          `GET /servers/${idOf(b)}`,
           `DELETE /servers/${idOf(b)}`,
         ].sort(),
       );
-      await stack.settle();
+      // Gone when the answer comes, not later.
       expect(serversOf(stack, stack.alice.userId)).toEqual([]);
       expect((await occi.list('/compute/')).locations).toEqual([]);
     });
@@ -405,8 +408,15 @@ describe.each(CLIENT_NAMES)('snf-occi end to end over the Cyclades simulator, %s
       await stack.settle();
       const { result, calls } = await stack.callsDuring(() => occi.action('/compute/', STOP));
       expect(result.status, describeResponse(result)).toBe(200);
+      // Each action waits for its server to be settled (one GET when it is), then acts.
       expect(operationCalls(calls).sort()).toEqual(
-        ['GET /servers/detail', `POST /servers/${idOf(a)}/action`, `POST /servers/${idOf(b)}/action`].sort(),
+        [
+          'GET /servers/detail',
+          `GET /servers/${idOf(a)}`,
+          `POST /servers/${idOf(a)}/action`,
+          `GET /servers/${idOf(b)}`,
+          `POST /servers/${idOf(b)}/action`,
+        ].sort(),
       );
       const shutdowns = stack.sent.filter((c) => c.method === 'POST' && c.path.endsWith('/action')).slice(-2);
       for (const c of shutdowns) expect(c.body).toEqual({ shutdown: {} });
@@ -502,13 +512,18 @@ describe.each(CLIENT_NAMES)('snf-occi end to end over the Cyclades simulator, %s
       expect(resourceTpl).toBeDefined();
 
       const { result, calls } = await stack.callsDuring(() =>
-        occi.create('/compute/', {
-          kind: COMPUTE,
-          mixins: [osTpl.scheme + osTpl.term, resourceTpl.scheme + resourceTpl.term],
-          attributes: { 'occi.core.title': 'from-templates' },
-        }),
+        occi.create(
+          '/compute/',
+          {
+            kind: COMPUTE,
+            mixins: [osTpl.scheme + osTpl.term, resourceTpl.scheme + resourceTpl.term],
+            attributes: { 'occi.core.title': 'from-templates' },
+          },
+          { representation: true },
+        ),
       );
-      expect(result.response.status, describeResponse(result.response)).toBe(201);
+      // The full rendering was asked for: 200 with the entity (and its Location); else 201.
+      expect(result.response.status, describeResponse(result.response)).toBe(200);
       expect(result.location).toMatch(/^\/compute\/\d+$/);
       expect(operationCalls(calls)).toEqual(['POST /servers']);
       const created = result.entity!;
@@ -742,14 +757,14 @@ describe.each(CLIENT_NAMES)('snf-occi end to end over the Cyclades simulator, %s
       await cyclades(stack, token, 'DELETE', `/network/v2.0/networks/${network.network.id}`);
     });
 
-    it('stops, starts and restarts: one action call each, graceful → SOFT, cold → HARD', async () => {
+    it('stops, starts and restarts: one action call each (after a GET: is it settled?), graceful → SOFT, cold → HARD', async () => {
       const location = await createServer('lifecycle');
       await stack.settle();
       const id = idOf(location);
       const act = async (actionId: string, attributes: Record<string, string> = {}) => {
         const { result, calls } = await stack.callsDuring(() => occi.action(location, actionId, attributes));
         expect(result.status, describeResponse(result)).toBe(200);
-        expect(operationCalls(calls)).toEqual([`POST /servers/${id}/action`]);
+        expect(operationCalls(calls)).toEqual([`GET /servers/${id}`, `POST /servers/${id}/action`]);
         const sent = stack.sent.at(-1)!;
         expect(sent.status).toBe(202);
         await stack.settle();
@@ -872,11 +887,19 @@ describe.each(CLIENT_NAMES)('snf-occi end to end over the Cyclades simulator, %s
       await stack.settle();
       const { result, calls } = await stack.callsDuring(() => occi.delete(location));
       expect(result.status, describeResponse(result)).toBe(200);
-      expect(operationCalls(calls)).toEqual(['GET /network/v2.0/ports', `DELETE /servers/${idOf(location)}`]);
+      expect(operationCalls(calls)).toEqual([
+        `GET /servers/${idOf(location)}`,
+        'GET /network/v2.0/ports',
+        `DELETE /servers/${idOf(location)}`,
+      ]);
       await stack.settle();
       expect(serverOf(stack, location)).toBeUndefined();
       expect((await occi.get(location)).response.status).toBe(404);
       expect((await occi.list('/compute/')).locations).not.toContain(location);
+      // Deleting it again: it is not there (404, as GET says), not Cyclades' 400.
+      const again = await occi.delete(location);
+      expect(again.status).toBe(404);
+      expect(occi.error(again)).toContain('has been deleted');
     });
 
     it('answers suspend and save with 501 and a clear message, without calling Cyclades', async () => {
@@ -1051,6 +1074,15 @@ describe.each(CLIENT_NAMES)('snf-occi end to end over the Cyclades simulator, %s
       }
     };
 
+    /** Waits (polling, with a generous deadline) until the condition holds. */
+    const until = async (condition: () => boolean) => {
+      const deadline = Date.now() + 15_000;
+      while (!condition()) {
+        if (Date.now() > deadline) throw new Error('condition never held');
+        await sleep(10);
+      }
+    };
+
     /** Waits until snf-occi has asked for a job of this kind (it is then held in the simulator). */
     const jobAsked = async (kind: DelayKind) => {
       const deadline = Date.now() + 15_000;
@@ -1061,12 +1093,12 @@ describe.each(CLIENT_NAMES)('snf-occi end to end over the Cyclades simulator, %s
     };
 
     const create = async (title: string) => {
-      const { response, location, entity } = await client.create('/compute/', {
-        kind: COMPUTE,
-        mixins: [`${RESOURCE_SCHEME}1`],
-        attributes: { 'occi.core.title': title },
-      });
-      expect(response.status, describeResponse(response)).toBe(201);
+      const { response, location, entity } = await client.create(
+        '/compute/',
+        { kind: COMPUTE, mixins: [`${RESOURCE_SCHEME}1`], attributes: { 'occi.core.title': title } },
+        { representation: true },
+      );
+      expect(response.status, describeResponse(response)).toBe(200);
       return { location: location!, entity: entity! };
     };
 
@@ -1085,17 +1117,27 @@ describe.each(CLIENT_NAMES)('snf-occi end to end over the Cyclades simulator, %s
       await slow?.close();
     });
 
-    it("BUILD is inactive with a message (and Cyclades' 409 to a start), then active", async () => {
+    it('BUILD is inactive with a message; an action meanwhile waits for the build, then is done', async () => {
       slow.sim.holdJobs(['build']);
       const { location, entity } = await create('lifecycle');
       shared = location;
       expect(stateOf(entity)).toBe('inactive|the server is being built');
       expect(await stateAt(location)).toBe('inactive|the server is being built');
-      const start = await client.action(location, START);
-      expect(start.status).toBe(409);
-      expect(client.error(start)).toBe(`Server '${idOf(location)}' is being built.`);
-
+      // A client that does not wait stops the server at once: Cyclades would refuse (409 while it
+      // builds); snf-occi waits (bounded, as the rules declare) for the build, then stops it.
+      const mark = slow.sim.requestLog.length;
+      const stopping = client.action(location, STOP);
+      const server = `/servers/${idOf(location)}`;
+      // The stop has looked at the building server (and waits): only now may the build end.
+      await until(() =>
+        slow.sim.requestLog.slice(mark).some((r) => r.method === 'GET' && r.path.endsWith(server)),
+      );
       slow.sim.releaseJobs('build');
+      const stop = await stopping;
+      expect(stop.status, describeResponse(stop)).toBe(200);
+      const stopped = await waitForState(location, 'inactive');
+      expect(stopped.at(-1)).toBe('inactive|');
+      expect((await client.action(location, START)).status).toBe(200);
       expect((await waitForState(location, 'active')).at(-1)).toBe('active|');
       expect(slow.sim.snapshot().users[slow.alice.userId]!.servers[0]).toMatchObject({ status: 'ACTIVE' });
     });

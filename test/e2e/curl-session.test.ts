@@ -116,7 +116,8 @@ describe('a curl session: snf-occi serve and the simulator as separate processes
       '-H',
       'Accept: text/plain',
       ...headers.flatMap((h) => ['-H', h]),
-      occiUrl + path,
+      // Locations the server gave are absolute: curl them as given.
+      /^https?:\/\//.test(path) ? path : occiUrl + path,
     ]);
 
   /** The OCCI fields of a text/plain body. */
@@ -224,8 +225,10 @@ describe('a curl session: snf-occi serve and the simulator as separate processes
         'X-OCCI-Attribute: occi.core.title="curl-vm"',
       );
       expect(created.status, created.body).toBe(201);
+      // The location, absolute (under the address serve listens on), in the header and the body.
       const location = created.headers.get('location')?.[0] ?? '';
-      expect(location).toMatch(/^\/compute\/\d+$/);
+      expect(location).toMatch(new RegExp(`^${occiUrl}/compute/\\d+$`));
+      expect(locations(created)).toEqual([location]);
 
       // Wait for active.
       const active = await waitForState(location, 'active');

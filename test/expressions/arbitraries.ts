@@ -142,6 +142,20 @@ const volumes = [0, 1, 2].map(volumeDocument);
 const zones = [0, 1, 2].map(zoneDocument);
 const requests = requestDocuments();
 const server = (s: Record<string, unknown>) => ({ server: s });
+/** A server while Cyclades connects a port or attaches a volume, with what the rules add beside it then. */
+const pending = [
+  {
+    ...servers[3],
+    'SNF:task_state': 'CONNECTING',
+    'snf-occi:ports': [...ports, { ...ports[1], device_id: '1003', id: '99' }],
+  },
+  {
+    ...servers[0],
+    'SNF:task_state': 'ATTACHING_VOLUME',
+    'snf-occi:ports': ports,
+    'snf-occi:volumes': [{ id: '7000', status: 'attaching' }, volumes[0]],
+  },
+] as Record<string, unknown>[];
 const found = (s: Record<string, unknown>) => ({ ...s, metadata: { 'snf-occi:request': 'req-1' } });
 
 /**
@@ -163,8 +177,18 @@ const SHAPES: Record<string, unknown[]> = {
   token: ['tok-alice', ''],
   // compute
   'compute.request': requests.compute!,
-  'compute.server': servers.slice(0, 3).map(server),
-  'compute.servers': [{ servers }],
+  'compute.server': [...servers.slice(0, 3), ...pending].map(server),
+  'compute.servers': [{ servers }, { servers: [...servers.slice(0, 2), ...pending] }],
+  // Read only while links are pending (else those steps are skipped).
+  'compute.volumes': [{ volumes: [...volumes, { id: '7000', status: 'attaching' }] }, undefined],
+  'compute.summary': ['a web server', undefined],
+  'compute.current': [server(servers[1]!), server({ ...servers[1], status: 'DELETED' })],
+  'compute.destroyed': [
+    server({ ...servers[0], status: 'DELETED' }),
+    server(servers[0]!),
+    { itemNotFound: { code: 404 } },
+  ],
+  'compute.settled': [...servers, ...pending].map(server),
   'compute.image': imageDocuments()
     .slice(0, 2)
     .map((i) => i.id),
@@ -176,7 +200,7 @@ const SHAPES: Record<string, unknown[]> = {
   'compute.found': [
     { servers: [found(servers[0]!), servers[1], { ...found(servers[2]!), status: 'DELETED' }] },
   ],
-  'compute.ports': [{ ports }],
+  'compute.ports': [{ ports }, undefined],
   'compute.allocated': [['12', '14'], []],
   'compute.gone': [
     server({ ...servers[0], status: 'DELETED' }),
@@ -226,6 +250,7 @@ const SHAPES: Record<string, unknown[]> = {
   'network.subnet': subnets.map((s) => ({ subnet: s })),
   'network.name': ['net-1', ''],
   'network.address': ['10.0.0.0/24', '2001:db8::/64', undefined],
+  'network.current': networks.map((n) => ({ network: n })),
   'network.found': [{ networks: [...networks, { ...networks[2], id: '10', name: 'net-1' }] }],
   // ipreservation
   'ipreservation.request': requests.ipreservation!,
@@ -237,6 +262,8 @@ const SHAPES: Record<string, unknown[]> = {
   'storage.volume': volumes.map((v) => ({ volume: v })),
   'storage.keep': volumes.map((v) => ({ volume: v })),
   'storage.name': ['disk', ''],
+  'storage.description': ['my disk', undefined],
+  'storage.current': [...volumes.map((v) => ({ volume: v })), { volume: { ...volumes[0], deleted: true } }],
   'storage.size': [3, 10],
   'storage.found': [{ volumes: [...volumes, { ...volumes[1], metadata: { 'snf-occi:request': 'req-1' } }] }],
   // user mixins
@@ -266,6 +293,7 @@ const SHAPES: Record<string, unknown[]> = {
 const ENTITY_INPUTS: Record<string, unknown[]> = {
   [KINDS.compute]: [
     ...servers,
+    ...pending,
     // The create result: the server as POST /servers answers it, image and flavor named.
     { image: { id: imageDocuments()[0]!.id }, flavor: { id: '2' }, id: 1001, name: 'web-1', status: 'BUILD' },
   ],
@@ -323,6 +351,28 @@ const ARGUMENTS: Record<string, unknown[]> = {
     r.attributes ? [r.attributes] : [],
   ),
   'checkNetworkInterface.public': [true, false],
+  'linksPending.s': [...servers, ...pending],
+  'checkComputeAttributes.attrs': [
+    ...(requests.compute ?? []).flatMap((r) => (r.attributes ? [r.attributes] : [])),
+    { 'occi.compute.speed': 2.4, 'occi.compute.share': 1, 'occi.compute.cores': 2 },
+  ],
+  'smallestFlavor.cores': [1, 2, 4, 8, 1000],
+  'smallestFlavor.memory': [0.5, 1, 2, 4, 8, 100000],
+  'checkUntitledLink.attrs': [
+    ...[...(requests.networkinterface ?? []), ...(requests.storagelink ?? [])].flatMap((r) =>
+      r.attributes ? [r.attributes] : [],
+    ),
+    { 'occi.core.title': 'eth0' },
+  ],
+  'checkSubnetSize.cidr': [
+    '10.0.0.0/24',
+    '10.0.0.0/16',
+    '10.0.0.0/30',
+    '10.0.0.0/22',
+    '2001:db8::/64',
+    '2001:db8::/48',
+    '10.0.0.1',
+  ],
   'serverSettled.s': [...servers.map(server), server({ ...servers[1], 'SNF:task_state': undefined })],
 };
 

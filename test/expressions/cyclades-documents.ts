@@ -365,7 +365,11 @@ export function requestDocuments(): Record<string, Record<string, unknown>[]> {
       {
         ...entity('compute', 'update'),
         mixins: [mixin(`${RESOURCE_SCHEME}3`, [RESOURCE_TPL])],
-        attributes: { 'occi.core.title': 'renamed', 'occi.compute.hostname': 'host-1' },
+        attributes: {
+          'occi.core.title': 'renamed',
+          'occi.compute.hostname': 'host-1',
+          'occi.core.summary': 'a web server',
+        },
         links: [],
       },
       {
@@ -377,6 +381,8 @@ export function requestDocuments(): Record<string, Record<string, unknown>[]> {
         },
       },
       entity('compute', 'get'),
+      // Part of a collection or subtree DELETE.
+      { ...entity('compute', 'delete', '1000'), bulk: true },
     ],
     networkinterface: [
       {
@@ -479,7 +485,7 @@ export function requestDocuments(): Record<string, Record<string, unknown>[]> {
         operation: 'create',
         kind: KINDS.storage,
         mixins: [],
-        attributes: { 'occi.storage.size': 20 },
+        attributes: { 'occi.storage.size': 20, 'occi.core.summary': 'backups' },
         links: [],
       },
     ],
@@ -489,6 +495,13 @@ export function requestDocuments(): Record<string, Record<string, unknown>[]> {
         kind: KINDS.ipreservation,
         mixins: [],
         attributes: { 'occi.ipreservation.address': '203.0.113.9' },
+        links: [],
+      },
+      {
+        operation: 'create',
+        kind: KINDS.ipreservation,
+        mixins: [],
+        attributes: { 'occi.core.title': 'mine', 'occi.network.vlan': 3 },
         links: [],
       },
     ],

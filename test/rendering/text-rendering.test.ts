@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { Link, Resource } from '../../src/occi/model.js';
 import { render } from '../../src/rendering/render.js';
 import { parseTextHeaders } from '../../src/rendering/text/parse-text.js';
-import { textFields } from '../../src/rendering/text/render-text.js';
+import { foldFields, MAX_FOLDED_LINE, textFields } from '../../src/rendering/text/render-text.js';
 import { identityContext } from './fixtures.js';
 
 const ctx = await identityContext();
@@ -51,10 +51,31 @@ describe('entity rendering follows the spec examples', () => {
     ]);
   });
 
-  it('the same fields as text/occi headers, with an OK body', () => {
+  it('the same fields as text/occi headers, folded into one line per field, with an OK body', () => {
     const occi = render({ type: 'entity', entity: vm }, 'text/occi', ctx);
     expect(occi.body).toBe('OK\n');
-    expect(occi.headers).toEqual(textFields({ type: 'entity', entity: vm }, ctx, true));
+    const fields = textFields({ type: 'entity', entity: vm }, ctx, true);
+    expect(occi.headers).toEqual(foldFields(fields));
+    expect(occi.headers.map(([n]) => n)).toEqual(['Category', 'Link', 'X-OCCI-Attribute']);
+    const attributes = fields.filter(([n]) => n === 'X-OCCI-Attribute').map(([, v]) => v);
+    expect(occi.headers[2]![1]).toBe(attributes.join(', '));
+  });
+
+  it('folds repeated fields into comma-separated lines of at most 8000 characters', () => {
+    const many: [string, string][] = Array.from({ length: 1000 }, (_, i) => [
+      'X-OCCI-Location',
+      `http://cloud.example.org:8080/compute/${100000 + i}`,
+    ]);
+    const folded = foldFields([['Category', 'a'], ...many, ['Category', 'b']]);
+    expect(folded[0]).toEqual(['Category', 'a, b']);
+    const lines = folded.slice(1);
+    expect(lines.length).toBeGreaterThan(1);
+    expect(lines.length).toBeLessThan(10);
+    for (const [name, value] of lines) {
+      expect(name).toBe('X-OCCI-Location');
+      expect(value.length).toBeLessThanOrEqual(MAX_FOLDED_LINE);
+    }
+    expect(lines.flatMap(([, v]) => v.split(', '))).toEqual(many.map(([, v]) => v));
   });
 
   it("a resource's links as Link headers with self, category and link attributes", () => {

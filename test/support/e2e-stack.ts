@@ -22,7 +22,11 @@ import { MappingEngine } from '../../src/engine/engine.js';
 import { loadRules, type RuleSet } from '../../src/mapping/load-rules.js';
 import { formatProblem } from '../../src/mapping/problems.js';
 import { createLog } from '../../src/server/log.js';
-import { type RunningOcciServer, startOcciServer } from '../../src/server/occi-server.js';
+import {
+  type OcciServerOptions,
+  type RunningOcciServer,
+  startOcciServer,
+} from '../../src/server/occi-server.js';
 import {
   type LoggedRequest,
   type RunningSimulator,
@@ -42,6 +46,8 @@ export interface E2eStackOptions {
   simulator?: SimulatorOptions;
   /** Backend client options for the engine (e.g. short timeouts); the defaults otherwise. */
   backend?: Partial<BackendClientOptions>;
+  /** Options of the OCCI server (e.g. a public URL, relative locations). */
+  occi?: Pick<OcciServerOptions, 'publicUrl' | 'relativeLocations'>;
 }
 
 export interface E2eStack {
@@ -145,7 +151,7 @@ export async function startE2eStack(options: E2eStackOptions = {}): Promise<E2eS
       log,
       client,
     });
-    server = await startOcciServer({ port: 0, ruleSet, stateDir, service, log });
+    server = await startOcciServer({ port: 0, ruleSet, stateDir, service, log, ...options.occi });
     return { server, service };
   };
   let running = await start();

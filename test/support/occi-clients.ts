@@ -132,6 +132,24 @@ export function splitTypeId(id: string): { scheme: string; term: string } {
 
 export const typeIdOf = (c: { scheme: string; term: string }) => c.scheme + c.term;
 
+/**
+ * The path of a location the server rendered: the server renders absolute URLs by default
+ * (`http://127.0.0.1:40123/compute/7`); suites that compare locations compare their paths.
+ */
+export function pathOf(location: string): string {
+  return /^https?:\/\//.test(location) ? location.replace(/^https?:\/\/[^/]+/, '') : location;
+}
+
+/** Attributes as a reader keeps them: the link ends (locations) as paths, see pathOf. */
+export function withPaths<T>(attributes: Record<string, T>): Record<string, T> {
+  const out = { ...attributes };
+  for (const name of ['occi.core.source', 'occi.core.target']) {
+    const v = out[name];
+    if (typeof v === 'string') out[name] = pathOf(v) as T;
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Transport
 
@@ -161,7 +179,7 @@ export async function send(
   if (!hasAccept || repeated || bodyOnGet) return sendWithNodeHttp(baseUrl, method, path, headers, body);
   const init: RequestInit = { method, headers: headers as Record<string, string> };
   if (body !== undefined) init.body = body;
-  const res = await fetch(baseUrl + path, init);
+  const res = await fetch(/^https?:\/\//.test(path) ? path : baseUrl + path, init);
   return toResponse(res.status, res.headers, await res.text());
 }
 
@@ -173,7 +191,9 @@ export function sendWithNodeHttp(
   headers: Record<string, string | string[]>,
   body?: string,
 ): Promise<OcciResponse> {
-  const url = new URL(baseUrl);
+  // A location as the server rendered it (an absolute URL) is requested as given.
+  const url = new URL(/^https?:\/\//.test(path) ? path : baseUrl);
+  if (/^https?:\/\//.test(path)) path = url.pathname + url.search;
   if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-length')) {
     // Node frames GET/HEAD/DELETE bodies only when told their length.
     headers = { ...headers, 'Content-Length': String(Buffer.byteLength(body)) };

@@ -114,6 +114,14 @@ export function jsonDocument(doc: OcciDocument, ctx: RenderContext): unknown {
       if (links.length) return { links: links.map((l) => linkJson(l, ctx)) };
       return { resources: resources.map((r) => resourceJson(r, ctx)) };
     }
+    case 'locations': {
+      // GFD.226 names a location with its kind ("kinded URI"); one entity gets one, several a list.
+      const located = doc.locations.map((l) => ({
+        location: ctx.url(l.location),
+        ...(l.kind ? { kind: l.kind } : {}),
+      }));
+      return located.length === 1 ? located[0] : located;
+    }
     case 'ok':
       return undefined;
     case 'error':

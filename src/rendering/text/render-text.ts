@@ -118,8 +118,34 @@ export function textFields(doc: OcciDocument, ctx: RenderContext, ascii: boolean
       return entityFields(doc.entity, ctx, ascii);
     case 'collection':
       return doc.entities.map((e) => ['X-OCCI-Location', safeUri(ctx.url(e.location))]);
+    case 'locations':
+      return doc.locations.map((l) => ['X-OCCI-Location', safeUri(ctx.url(l.location))]);
     case 'ok':
     case 'error':
       return [];
   }
+}
+
+/** Longest header line a folded field may grow to: well below what HTTP clients accept per line. */
+export const MAX_FOLDED_LINE = 8000;
+
+/**
+ * Folds repeated fields into comma-separated lines (RFC 7230 §3.2.2; OCCI: "both formats MUST be
+ * supported", the comma form RECOMMENDED for text/occi), so that no answer has more than a handful
+ * of header lines: Python's http.client refuses more than 100. A line is cut before it would pass
+ * `maxLine` bytes (a 1000-entity listing becomes a few X-OCCI-Location lines), never inside a value.
+ */
+export function foldFields(fields: readonly Field[], maxLine = MAX_FOLDED_LINE): Field[] {
+  const out: Field[] = [];
+  const open = new Map<string, number>();
+  for (const [name, value] of fields) {
+    const at = open.get(name);
+    if (at !== undefined && out[at]![1].length + 2 + value.length <= maxLine) {
+      out[at]![1] += `, ${value}`;
+      continue;
+    }
+    open.set(name, out.length);
+    out.push([name, value]);
+  }
+  return out;
 }
