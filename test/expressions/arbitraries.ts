@@ -197,8 +197,13 @@ const SHAPES: Record<string, unknown[]> = {
   'compute.ssh_key': ['ssh-ed25519 AAAA... user@host', undefined],
   'compute.user_data': ['I2Nsb3VkLWNvbmZpZwo=', undefined],
   'compute.own_networks': [true, false],
+  // What a lost answer is looked for with: the server list (create), or the server (delete, update).
   'compute.found': [
     { servers: [found(servers[0]!), servers[1], { ...found(servers[2]!), status: 'DELETED' }] },
+    server(servers[1]!),
+    server({ ...servers[2], status: 'DELETED' }),
+    server({ ...servers[3], 'SNF:task_state': 'DESTROYING' }),
+    { itemNotFound: { code: 404, message: 'gone' } },
   ],
   'compute.ports': [{ ports }, undefined],
   'compute.allocated': [['12', '14'], []],
@@ -228,6 +233,10 @@ const SHAPES: Record<string, unknown[]> = {
   'networkinterface.found': [
     { floatingips: [...fips, { ...fips[0], id: '99' }] },
     { ports: ports.map((p, i) => (i === 1 ? { ...p, name: 'snf-occi:req-1' } : p)) },
+    // The compute of a port being deleted: disconnecting it, without it, or gone.
+    server({ ...servers[0], 'SNF:task_state': 'DISCONNECTING' }),
+    server({ ...servers[0], attachments: [{ id: 7 }, { id: 8 }] }),
+    { itemNotFound: { code: 404, message: 'gone' } },
   ],
   'networkinterface.port_name': ['snf-occi:req-1', 'snf-occi:req-1:release-floating-ip:12'],
   'networkinterface.port': ports.map((p) => ({ port: p })),
@@ -252,6 +261,8 @@ const SHAPES: Record<string, unknown[]> = {
   'network.address': ['10.0.0.0/24', '2001:db8::/64', undefined],
   'network.current': networks.map((n) => ({ network: n })),
   'network.found': [{ networks: [...networks, { ...networks[2], id: '10', name: 'net-1' }] }],
+  // The user's networks before a create.
+  'network.existing': [{ networks }, { networks: networks.slice(0, 2) }],
   // ipreservation
   'ipreservation.request': requests.ipreservation!,
   'ipreservation.fips': [{ floatingips: fips }],
