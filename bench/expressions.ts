@@ -1,16 +1,20 @@
 // Micro-benchmark of rule expressions: evaluations per second of the shipped compute entity
-// mapping (one server, and a list of them) and the compute create value steps, compiled (src/mapping/jsonata) against the jsonata
-// library, on simulator-like documents. Prints figures; it is not a test.
+// mapping (one server), the compute list result (a list of servers, each through $entity) and the
+// compute create value steps, compiled (src/mapping/jsonata) against the jsonata library (alone,
+// and under the Budget as the fallback runs it), on simulator-like documents, in request scopes
+// built as the engine builds them (test/expressions/scopes.ts). Prints figures; it is not a test.
 // Run: npx tsx bench/expressions.ts [--servers 1000] [--seconds 1]
-import jsonata from 'jsonata';
 import { loadRules } from '../src/mapping/load-rules.js';
-import { Budget, type Expression, libraryExpression } from '../src/mapping/expressions.js';
+import { Budget, type Expression } from '../src/mapping/expressions.js';
+import { createRequest, serverDocument, serverList } from '../test/expressions/cyclades-documents.js';
 import {
-  computeBindings,
-  createRequest,
-  serverDocument,
-  serverList,
-} from '../test/expressions/cyclades-documents.js';
+  BUDGETED_LIBRARY,
+  COMPILED,
+  LIBRARY,
+  type Path,
+  requestScope,
+  ruleScope,
+} from '../test/expressions/scopes.js';
 
 const arg = (name: string, fallback: number) => {
   const at = process.argv.indexOf(`--${name}`);
@@ -28,44 +32,37 @@ const rule = (operation: string) => {
   if (!found) throw new Error(`no compute ${operation} rule`);
   return found;
 };
-const bindings = computeBindings(mapping.tables);
 
 interface Case {
   name: string;
-  /** One "evaluation": every expression of the case, in order. */
-  parts: {
-    expr: Expression;
-    input: unknown;
-    vars?: (acc: Record<string, unknown>) => Record<string, unknown>;
-    /** The `$request` the expression reads. */
-    request?: unknown;
-  }[];
+  /** Named values the rule sees ($request, earlier steps). */
+  bindings: Record<string, unknown>;
+  /** One "evaluation" (a request): every expression of the case, in order; a named one binds its value for the next. */
+  parts: { expr: Expression; input: unknown; name?: string }[];
 }
 
-// Rule language 2: a kind's entity mapping turns a server into a compute (get, list, create use it);
-// the create rule's value steps compute the image, flavor, name... from `$request`.
+// Rule language 2: a kind's entity mapping turns a server into a compute (get, list, create use
+// it); the list result maps every server through $entity; the create rule's value steps compute
+// the image, flavor, name... from `$request`. Each evaluation is one request: its scope (helpers,
+// tables, the shared functions bound once) is built as the engine builds it, on one Budget.
 const entityMap = mapping.entities.get(COMPUTE)!.map;
-const createValues = rule('create').steps.flatMap((s) =>
-  s.type === 'value' ? [[s.name, s.value] as const] : [],
-);
-const servers = serverList(SERVERS).servers.servers;
+const list = rule('list').result!;
+const createValues = rule('create').steps.flatMap((s) => (s.type === 'value' ? [s] : []));
 const cases: Case[] = [
   {
     name: 'compute entity map (one server)',
+    bindings: {},
     parts: [{ expr: entityMap, input: serverDocument(2) }],
   },
   {
-    name: `compute entity map × ${SERVERS} servers (a list)`,
-    parts: servers.map((server) => ({ expr: entityMap, input: server })),
+    name: `compute list result (${SERVERS} servers)`,
+    bindings: serverList(SERVERS),
+    parts: [{ expr: list, input: {} }],
   },
   {
     name: `compute create value steps (${createValues.length})`,
-    parts: createValues.map(([name, expr]) => ({
-      expr,
-      input: {},
-      vars: () => ({ name }),
-      request: (createRequest() as { request: unknown }).request,
-    })),
+    bindings: { request: createRequest().request },
+    parts: createValues.map((s) => ({ expr: s.value, input: {}, name: s.name })),
   },
 ];
 
@@ -83,30 +80,21 @@ async function rate(f: () => unknown): Promise<number> {
   return n / ((performance.now() - start) / 1000);
 }
 
-/** Evaluates a case's parts in order, each bind's value available to the next (as the engine does). */
-function runner(kind: 'compiled' | 'jsonata' | 'fallback', c: Case) {
-  const library = c.parts.map((p) => jsonata(p.expr.source));
-  const fallback = c.parts.map((p) => libraryExpression(p.expr.source));
+/** Evaluates a case's parts in order, each named value available to the next (as the engine does). */
+function runner(path: Path, c: Case) {
   return async () => {
-    const vars: Record<string, unknown> = {};
-    let budget: Budget | undefined;
-    if (kind !== 'jsonata') budget = new Budget();
-    for (let i = 0; i < c.parts.length; i++) {
-      const p = c.parts[i]!;
-      const scope = { ...bindings, ...vars, ...(p.request ? { request: p.request } : {}) };
+    const budget = new Budget();
+    const scope = ruleScope(await requestScope(mapping, path, budget), COMPUTE).child(c.bindings);
+    for (const p of c.parts) {
       let value: unknown;
       try {
-        value =
-          kind === 'jsonata'
-            ? await library[i]!.evaluate(p.input, scope)
-            : await (kind === 'fallback' ? fallback[i]! : p.expr).evaluate(p.input, scope, budget);
+        value = await path.as(p.expr).evaluate(p.input, scope, budget);
       } catch {
-        value = undefined; // a bind that $fails on this input costs what it costs
+        value = undefined; // a step that $fails on this input costs what it costs
       }
-      const name = p.vars?.(vars).name;
-      if (typeof name === 'string') vars[name] = value;
+      if (p.name) scope.set(p.name, value);
     }
-    return budget?.used;
+    return budget.used;
   };
 }
 
@@ -118,10 +106,10 @@ for (const c of cases) {
   const fallbacks = c.parts.filter((p) => !p.expr.compiled).map((p) => p.expr.fallbackReason);
   if (fallbacks.length)
     console.log(`note: ${c.name} has ${fallbacks.length} fallback expression(s): ${fallbacks}`);
-  const compiled = await rate(runner('compiled', c));
-  const library = await rate(runner('jsonata', c));
-  const fallback = await rate(runner('fallback', c));
-  const steps = await runner('compiled', c)();
+  const compiled = await rate(runner(COMPILED, c));
+  const library = await rate(runner(LIBRARY, c));
+  const fallback = await rate(runner(BUDGETED_LIBRARY, c));
+  const steps = await runner(COMPILED, c)();
   rows.push([
     c.name,
     compiled.toFixed(0),

@@ -485,7 +485,7 @@ describe('a new kind declared only in YAML', () => {
     const res = await req('POST', '/zone/a?action=explode', { json: { action: `${ACTION}explode` } });
     expect(res.status).toBe(502);
     expect(errorText(res)).toMatch(new RegExp(`dns\\.yaml:${ruleLine(`action: ${ACTION}explode`)}\\b`));
-    expect(errorText(res)).toContain('nested deeper than 160 levels');
+    expect(errorText(res)).toContain('nested deeper than 160 function calls (maxDepth)');
   });
 
   it('a step body that runs out of evaluation steps is a 502 naming the step file:line, and nothing is sent', async () => {

@@ -1,7 +1,9 @@
 // Cyclades-like documents and helper stubs for evaluating the shipped rule expressions outside
-// the server: server, flavor and image documents shaped like the simulator's answers, the
-// templates the rules see through $templates/$mixin, and deterministic stand-ins for the
-// engine's helpers ($location, $idOf, $fail). Used by the differential tests and the bench.
+// the server: server, port, subnet, network, floating IP, volume, flavor and image documents
+// shaped like the simulator's answers, the request documents the engine gives rules
+// (src/engine/request-document.ts), the templates the rules see through $templates/$mixin, and
+// deterministic stand-ins for the engine's helpers ($location, $idOf, $mixin, $templates, $fail).
+// Used by the differential and budget tests and the bench.
 import { OcciError } from '../../src/occi/errors.js';
 import { seedFlavors, seedImages, VOLUME_TYPES } from '../../src/simulator/seed.js';
 
@@ -12,6 +14,16 @@ const OS_SCHEME = 'http://schemas.openstack.org/template/os#';
 const RESOURCE_SCHEME = 'http://schemas.openstack.org/template/resource#';
 
 export const STATUSES = ['BUILD', 'ACTIVE', 'STOPPED', 'REBOOT', 'ERROR', 'DELETED', 'UNKNOWN'];
+export const VOLUME_STATUSES = ['available', 'in_use', 'creating', 'attaching', 'detaching', 'error'];
+const INFRA = 'http://schemas.ogf.org/occi/infrastructure#';
+export const KINDS = {
+  compute: `${INFRA}compute`,
+  network: `${INFRA}network`,
+  storage: `${INFRA}storage`,
+  ipreservation: `${INFRA}ipreservation`,
+  networkinterface: `${INFRA}networkinterface`,
+  storagelink: `${INFRA}storagelink`,
+};
 
 export function flavorDocuments(): Record<string, unknown>[] {
   return seedFlavors().map((f) => ({
@@ -89,7 +101,7 @@ const LOCATIONS: Record<string, string> = {
   storagelink: '/link/storagelink/',
 };
 
-/** Deterministic stand-ins for the engine's helpers (mapping-service.ts helpers()). */
+/** Deterministic stand-ins for the engine's helpers (src/engine/request-scope.ts), $entity aside. */
 export function helperStubs(templates: MixinDoc[] = templateDocuments()): Record<string, unknown> {
   const byId = new Map(templates.map((t) => [t.id, t]));
   const kindName = (kind: unknown) => String(kind).slice(String(kind).lastIndexOf('#') + 1);
@@ -194,12 +206,123 @@ export function computeBindings(tables: Record<string, unknown>): Record<string,
   return { ...helperStubs(), tables };
 }
 
-/** An OCCI compute create as the engine hands it to the rules (`request`). */
+/** A port as GET /ports lists it: on a compute (device_id) or not, with IPv4 and IPv6 addresses. */
+export function portDocument(i: number, deviceId = String(1000 + (i % 3))): Record<string, unknown> {
+  return {
+    id: String(7 + i),
+    device_id: i % 4 === 3 ? '' : deviceId,
+    network_id: String(1 + (i % 3)),
+    status: ['ACTIVE', 'BUILD', 'DOWN', 'ACTIVE'][i % 4],
+    mac_address: `aa:00:00:00:00:${(7 + i).toString(16).padStart(2, '0')}`,
+    name: i % 2 === 0 ? `snf-occi:req-${i}:release-floating-ip:${12 + i}` : `snf-occi:req-${i}`,
+    security_groups: ['1'],
+    fixed_ips: [
+      { ip_address: `10.0.${i % 250}.2`, subnet: String(3 + (i % 2)) },
+      { ip_address: `2001:db8::${i + 5}`, subnet: '4' },
+    ],
+  };
+}
+
+export function subnetDocument(i: number): Record<string, unknown> {
+  return {
+    id: String(3 + i),
+    network_id: String(1 + (i % 3)),
+    name: `subnet-${i}`,
+    ip_version: i % 2 === 0 ? 4 : 6,
+    cidr: i % 2 === 0 ? `10.0.${i}.0/24` : '2001:db8::/64',
+    gateway_ip: i % 2 === 0 ? `10.0.${i}.1` : null,
+    enable_dhcp: i % 3 !== 2,
+    public: i === 0,
+  };
+}
+
+export function networkDocument(i: number): Record<string, unknown> {
+  return {
+    id: String(1 + i),
+    name: i === 1 ? '' : `net-${i}`,
+    status: ['ACTIVE', 'SNF:DRAINED', 'ERROR', 'DELETED'][i % 4],
+    public: i === 0,
+    user_id: i === 0 ? null : 'u-1',
+    type: 'MAC_FILTERED',
+    subnets: [String(3 + i)],
+    'SNF:floating_ip_pool': i === 0,
+  };
+}
+
+export function floatingIpDocument(i: number): Record<string, unknown> {
+  return {
+    id: String(12 + i),
+    floating_ip_address: `203.0.113.${5 + i}`,
+    floating_network_id: '1',
+    fixed_ip_address: null,
+    port_id: i % 2 === 0 ? null : String(7 + i),
+    instance_id: i % 2 === 0 ? null : String(1000 + i),
+    deleted: i === 3,
+  };
+}
+
+/** A volume as GET /volumes/detail gives it: attached (root or not) or available. */
+export function volumeDocument(i: number): Record<string, unknown> {
+  const attached = i % 3 !== 2;
+  return {
+    id: String(5 + i),
+    status: attached ? 'in_use' : VOLUME_STATUSES[i % VOLUME_STATUSES.length],
+    size: 10 + i,
+    display_name: i === 1 ? '' : `disk-${i}`,
+    volume_type: 1 + (i % 2),
+    delete_on_termination: i % 2 === 0,
+    deleted: false,
+    metadata: { 'snf-occi:request': `req-${i}` },
+    attachments: attached
+      ? [
+          {
+            server_id: String(1000 + i),
+            volume_id: String(5 + i),
+            ...(i === 0 ? { device: '/dev/vdb' } : {}),
+          },
+        ]
+      : [],
+  };
+}
+
+export function zoneDocument(i: number): Record<string, unknown> {
+  return {
+    id: `z${i}`,
+    name: `zone${i}.example.org`,
+    ttl: 3600,
+    serial: 7 + i,
+    status: ['ACTIVE', 'PENDING', 'ERROR'][i % 3],
+    dnssec: i % 2 === 0,
+    algorithm: 'ecdsa',
+    records: Array.from({ length: i }, (_, r) => ({ type: 'NS', value: `ns${r}.example.org` })),
+  };
+}
+
+const mixin = (id: string, depends: string[] = [], attributes: Record<string, unknown> = {}) => ({
+  id,
+  term: id.slice(id.lastIndexOf('#') + 1),
+  scheme: id.slice(0, id.lastIndexOf('#') + 1),
+  depends,
+  attributes,
+});
+
+/** A link of a create request, as linkDocument() gives it. */
+const linkDocument = (target: string, kind?: string, targetKind?: string, targetId?: string) => ({
+  ...(kind ? { kind } : {}),
+  mixins: [],
+  target,
+  ...(targetKind ? { targetKind } : {}),
+  ...(targetId ? { targetId } : {}),
+  attributes: {},
+});
+
+/** An OCCI compute create as the engine hands it to the rules (`$request`). */
 export function createRequest(): Record<string, unknown> {
   const image = imageDocuments()[0]!.id;
   return {
     request: {
-      kind: 'http://schemas.ogf.org/occi/infrastructure#compute',
+      operation: 'create',
+      kind: KINDS.compute,
       attributes: {
         'occi.core.title': 'web-1',
         'occi.compute.cores': 2,
@@ -207,23 +330,221 @@ export function createRequest(): Record<string, unknown> {
         'occi.credentials.ssh.publickey': 'ssh-ed25519 AAAA... user@host',
       },
       mixins: [
-        { id: `${OS_SCHEME}${image}`, term: image, scheme: OS_SCHEME, depends: [OS_TPL], attributes: {} },
-        {
-          id: 'http://schemas.ogf.org/occi/infrastructure/credentials#ssh_key',
-          term: 'ssh_key',
-          scheme: 'http://schemas.ogf.org/occi/infrastructure/credentials#',
-          depends: [],
-          attributes: {},
-        },
+        mixin(`${OS_SCHEME}${image}`, [OS_TPL]),
+        mixin(`${RESOURCE_SCHEME}2`, [RESOURCE_TPL], { 'occi.compute.cores': 2 }),
+        mixin('http://schemas.ogf.org/occi/infrastructure/credentials#ssh_key'),
+        mixin('http://schemas.ogf.org/occi/infrastructure/compute#user_data'),
       ],
       links: [
-        {
-          target: '/network/1',
-          kind: 'http://schemas.ogf.org/occi/infrastructure#networkinterface',
-          attributes: {},
-        },
-        { target: '/storage/77', attributes: {} },
+        linkDocument('/network/1', KINDS.networkinterface, KINDS.network, '1'),
+        linkDocument('/ipreservation/12', undefined, KINDS.ipreservation, '12'),
+        linkDocument('/storage/77', undefined, KINDS.storage, '77'),
+        linkDocument('http://elsewhere.example/net/1'),
       ],
     },
+  };
+}
+
+const end = (kind: keyof typeof KINDS, id: string) => ({
+  location: `${LOCATIONS[kind]}${id}`,
+  kind: KINDS[kind],
+  id,
+});
+
+/** The request documents rules of each category see, by category term: every operation they map. */
+export function requestDocuments(): Record<string, Record<string, unknown>[]> {
+  const compute = createRequest().request as Record<string, unknown>;
+  const entity = (kind: keyof typeof KINDS, operation: string, id = '42') => ({
+    operation,
+    id,
+    kind: KINDS[kind],
+  });
+  return {
+    compute: [
+      compute,
+      {
+        ...entity('compute', 'update'),
+        mixins: [mixin(`${RESOURCE_SCHEME}3`, [RESOURCE_TPL])],
+        attributes: {
+          'occi.core.title': 'renamed',
+          'occi.compute.hostname': 'host-1',
+          'occi.core.summary': 'a web server',
+        },
+        links: [],
+      },
+      {
+        ...entity('compute', 'action'),
+        action: {
+          id: 'http://schemas.ogf.org/occi/infrastructure/compute/action#restart',
+          term: 'restart',
+          attributes: { method: 'cold' },
+        },
+      },
+      entity('compute', 'get'),
+      // Part of a collection or subtree DELETE.
+      { ...entity('compute', 'delete', '1000'), bulk: true },
+    ],
+    networkinterface: [
+      {
+        operation: 'create',
+        kind: KINDS.networkinterface,
+        mixins: [],
+        attributes: {
+          'occi.core.source': '/compute/42',
+          'occi.core.target': '/network/1',
+          'occi.networkinterface.address': '203.0.113.5',
+          'occi.networkinterface.allocation': 'static',
+        },
+        links: [],
+        source: end('compute', '42'),
+        target: end('network', '1'),
+      },
+      {
+        operation: 'create',
+        kind: KINDS.networkinterface,
+        mixins: [],
+        attributes: {
+          'occi.networkinterface.mac': 'aa:00:00:00:00:01',
+          'occi.networkinterface.gateway': '10.0.0.1',
+        },
+        links: [],
+        source: end('compute', '42'),
+        target: end('ipreservation', '12'),
+      },
+      {
+        operation: 'create',
+        kind: KINDS.networkinterface,
+        mixins: [],
+        attributes: { 'occi.core.source': '/compute/1000', 'occi.core.target': '/network/3' },
+        links: [],
+        source: end('compute', '1000'),
+        target: end('network', '3'),
+      },
+      entity('networkinterface', 'delete', '7'),
+    ],
+    storagelink: [
+      {
+        operation: 'create',
+        kind: KINDS.storagelink,
+        mixins: [],
+        attributes: { 'occi.core.source': '/compute/1000', 'occi.core.target': '/storage/6' },
+        links: [],
+        source: end('compute', '1000'),
+        target: end('storage', '6'),
+      },
+      {
+        operation: 'create',
+        kind: KINDS.storagelink,
+        mixins: [],
+        attributes: { 'occi.storagelink.deviceid': '/dev/vdb', 'occi.storagelink.mountpoint': '/mnt' },
+        links: [],
+        source: end('compute', '42'),
+        target: end('storage', '5'),
+      },
+      entity('storagelink', 'get', '5'),
+    ],
+    network: [
+      {
+        operation: 'create',
+        kind: KINDS.network,
+        mixins: [mixin('http://schemas.ogf.org/occi/infrastructure/network#ipnetwork')],
+        attributes: { 'occi.core.title': 'net', 'occi.network.address': '2001:db8::/64' },
+        links: [],
+      },
+      {
+        operation: 'create',
+        kind: KINDS.network,
+        mixins: [],
+        attributes: { 'occi.network.label': 'lbl' },
+        links: [],
+      },
+      {
+        operation: 'create',
+        kind: KINDS.network,
+        mixins: [mixin('http://schemas.ogf.org/occi/infrastructure/network#ipnetwork')],
+        attributes: {
+          'occi.core.title': 'net',
+          'occi.network.label': 'lbl',
+          'occi.network.address': '10.0.0.0/24',
+          'occi.network.gateway': '10.0.0.1',
+          'occi.network.allocation': 'static',
+          'occi.network.vlan': 7,
+        },
+        links: [],
+      },
+    ],
+    storage: [
+      {
+        operation: 'create',
+        kind: KINDS.storage,
+        mixins: [],
+        attributes: { 'occi.core.title': 'disk', 'occi.storage.size': 2.5 },
+        links: [],
+      },
+      {
+        operation: 'create',
+        kind: KINDS.storage,
+        mixins: [],
+        attributes: { 'occi.storage.size': 20, 'occi.core.summary': 'backups' },
+        links: [],
+      },
+    ],
+    ipreservation: [
+      {
+        operation: 'create',
+        kind: KINDS.ipreservation,
+        mixins: [],
+        attributes: { 'occi.ipreservation.address': '203.0.113.9' },
+        links: [],
+      },
+      {
+        operation: 'create',
+        kind: KINDS.ipreservation,
+        mixins: [],
+        attributes: { 'occi.core.title': 'mine', 'occi.network.vlan': 3 },
+        links: [],
+      },
+    ],
+    user_mixin: [
+      {
+        operation: 'associate',
+        mixin: mixin('http://schemas.snf-occi.org/occi/user#web', [USER_MIXIN]),
+        targets: [end('compute', '42'), end('network', '1')],
+      },
+      {
+        operation: 'dissociate',
+        mixin: mixin('http://schemas.snf-occi.org/occi/user#db', [USER_MIXIN]),
+        targets: [end('compute', '42'), end('compute', '1000')],
+      },
+    ],
+    zone: [
+      {
+        operation: 'create',
+        kind: 'http://example.org/occi/dns#zone',
+        mixins: [mixin('http://example.org/occi/dns#dnssec')],
+        attributes: {
+          'org.example.dns.name': 'example.org',
+          'org.example.dns.ttl': 300,
+          'org.example.dns.nameservers': 'ns1.example.org, ns2.example.org',
+          'org.example.dns.dnssec.algorithm': 'rsa',
+        },
+        links: [],
+      },
+      {
+        operation: 'action',
+        id: 'z1',
+        kind: 'http://example.org/occi/dns#zone',
+        action: {
+          id: 'http://example.org/occi/dns/zone/action#refresh',
+          term: 'refresh',
+          attributes: { force: true },
+        },
+      },
+    ],
+    probe: ['spin', 'deep', 'fail500', 'refused', 'ok'].map((id) => ({
+      operation: 'get',
+      id,
+      kind: 'http://example.org/occi/probe#probe',
+    })),
   };
 }

@@ -17,12 +17,14 @@ export interface ExpressionLimits {
   maxOutput: number;
 }
 
-// maxSteps: `GET /compute/` over 1,000 simulator-like servers uses about 102,000 steps with the
-// shipped rules (measured by bench/expressions.ts); the default is ~30× that, so a list result
-// fits with room to spare while a runaway stops after a few tenths of a second of CPU.
+// maxSteps: `GET /compute/` over 1,000 simulator-like servers uses about 310,000 steps with the
+// shipped rules (the list's steps, the result, the compute entity map on each server and the
+// shared functions it calls; measured by test/expressions/budget.test.ts); the default is ~30×
+// that, so a list result fits with room to spare while a runaway stops after a few tenths of a
+// second of CPU.
 // maxOutput: a 1,000-server list builds arrays of 1,000 items and strings of a few kB.
 export const DEFAULT_EXPRESSION_LIMITS: ExpressionLimits = Object.freeze({
-  maxSteps: 3_000_000,
+  maxSteps: 10_000_000,
   maxDepth: 200,
   maxOutput: 1_000_000,
 });
