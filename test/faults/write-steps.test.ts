@@ -301,7 +301,7 @@ const SCENARIOS: Scenario[] = [
     request: (s, ctx) => s.occi('DELETE', ctx.compute!),
     targets: [
       { step: 'delete', service: 'compute', method: 'DELETE', path: '/servers/\\d+' },
-      { step: 'gone (clean-up)', service: 'compute', method: 'GET', path: '/servers/\\d+' },
+      { step: 'gone (clean-up)', service: 'compute', method: 'GET', path: '/servers/\\d+', nth: 1 },
       { step: 'release (clean-up)', service: 'network', method: 'DELETE', path: '/floatingips/\\d+' },
     ],
     success: 200,
