@@ -157,7 +157,10 @@ export function textFields(rendering: Rendering, answer: Answer): [string, strin
   );
 }
 
-/** The locations an answer names, as a client cuts them out (X-OCCI-Location, or JSON `location`s). */
+/**
+ * The locations an answer names, as a client cuts them out: X-OCCI-Location in text, and in JSON
+ * a bare array of locations (rOCCI's form) or one location string; anything else names none.
+ */
 export function locations(rendering: Rendering, answer: Answer): string[] {
   if (rendering !== 'application/occi+json')
     return textFields(rendering, answer)
@@ -166,11 +169,7 @@ export function locations(rendering: Rendering, answer: Answer): string[] {
   if (answer.body.trim() === '') return [];
   const doc = JSON.parse(answer.body) as unknown;
   const items = Array.isArray(doc) ? doc : [doc];
-  return items.flatMap((i) =>
-    i && typeof i === 'object' && typeof (i as { location?: unknown }).location === 'string'
-      ? [(i as { location: string }).location]
-      : [],
-  );
+  return items.filter((i): i is string => typeof i === 'string');
 }
 
 /** An entity as an answer renders it. */

@@ -370,9 +370,11 @@ describe('explain equals serving (docs/operations.md, against the simulator)', (
     ).toEqual([]);
   });
 
-  it('delete a compute without floating IPs: ports, delete (no wait, no release)', async () => {
+  it('delete a compute without floating IPs: read, ports, delete (no wait, no release)', async () => {
     const out = await same({ method: 'DELETE', path: `/compute/${made.c2}` }, 200);
     expect(out.served.map((c) => `${c.method} ${c.path}`)).toEqual([
+      // A DELETED server is a 404 (Cyclades would refuse the DELETE with 400).
+      `GET /servers/${made.c2}`,
       'GET /ports',
       `DELETE /servers/${made.c2}`,
     ]);
@@ -540,9 +542,14 @@ describe('explain equals serving (docs/operations.md, against the simulator)', (
     await same({ method: 'GET', path: `/link/networkinterface/${made.privatePort}` }, 200);
   });
 
-  it('delete a network interface without an allocated floating IP: read, delete', async () => {
+  it('delete a network interface without an allocated floating IP: read, wait for its server, delete', async () => {
     const out = await same({ method: 'DELETE', path: `/link/networkinterface/${made.privatePort}` }, 200);
-    expect(out.served.map((c) => c.method)).toEqual(['GET', 'DELETE']);
+    // Cyclades disconnects one port at a time: the server is read until settled (here at once).
+    expect(out.served.map((c) => `${c.method} {${c.service}}${c.path.replace(/\d+$/, '{id}')}`)).toEqual([
+      'GET {network}/ports/{id}',
+      'GET {compute}/servers/{id}',
+      'DELETE {network}/ports/{id}',
+    ]);
   });
 
   it('delete a network interface whose floating IP snf-occi allocated: wait for the port to go, release it', async () => {

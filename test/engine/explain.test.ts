@@ -146,34 +146,43 @@ describe('explain()', () => {
     expect(withImage.calls).toEqual([expect.objectContaining({ pending: { uses: ['flavor'] } })]);
   });
 
-  it('a get explains one GET {compute}/servers/{id} with the id filled in', async () => {
+  it('a get explains one GET {compute}/servers/{id} with the id filled in, and two it may need', async () => {
     const x = await explain(ruleSet, { method: 'GET', path: '/compute/42', headers: {}, body: '' });
     expect(x.error).toBeUndefined();
     expect(x.rules).toMatchObject([{ category: `${INFRA}compute`, operation: 'get' }]);
-    expect(x.calls.map((c) => `${c.method} ${c.path}`)).toEqual(['GET {compute}/servers/42']);
-    // Nothing in it depends on an earlier answer.
+    expect(x.calls.map((c) => `${c.method} ${c.path} [${c.step}]`)).toEqual([
+      'GET {compute}/servers/42 [server]',
+      'GET {network}/ports [ports]',
+      'GET {volume}/volumes/detail [volumes]',
+    ]);
+    // The one certain call depends on no earlier answer.
     expect(x.calls[0]!.pending).toBeUndefined();
+    // The ports and volumes are read only while Cyclades connects or attaches something, which
+    // only the server's answer tells.
+    for (const c of x.calls.slice(1)) expect(c.pending).toEqual({ when: '$linksPending($server.server)' });
   });
 
   it('a delete explains every call, marking those that depend on earlier answers', async () => {
     const x = await explain(ruleSet, { method: 'DELETE', path: '/compute/42', headers: {}, body: '' });
     expect(x.error).toBeUndefined();
     expect(x.rules).toMatchObject([{ category: `${INFRA}compute`, operation: 'delete' }]);
+    // The server is read first: a deleted one is a 404 (Cyclades would refuse the DELETE, 400).
+    // The wait for the server to be gone within a bulk delete is left out: this one is not.
     expect(x.calls.map((c) => `${c.method} ${c.path} [${c.step}]`)).toEqual([
+      'GET {compute}/servers/42 [current]',
       'GET {network}/ports [ports]',
       'DELETE {compute}/servers/42 [delete]',
       'GET {compute}/servers/42 [gone]',
       'DELETE {network}/floatingips/{item} [release]',
     ]);
-    expect(x.calls[0]!.pending).toBeUndefined();
-    expect(x.calls[1]!.pending).toBeUndefined();
+    for (const c of x.calls.slice(0, 3)) expect(c.pending, c.step).toBeUndefined();
     // Waits for the server to go only if there are floating IPs to release (known from the ports).
-    expect(x.calls[2]!.pending).toEqual({
+    expect(x.calls[3]!.pending).toEqual({
       when: '$count($allocated) > 0',
       until: expect.stringContaining('$gone.server.status = "DELETED"'),
     });
     // Once per floating IP to release.
-    expect(x.calls[3]!.pending).toMatchObject({ forEach: '$allocated' });
+    expect(x.calls[4]!.pending).toMatchObject({ forEach: '$allocated' });
     const text = formatExplanation(x);
     expect(text).toContain('       only if: $count($allocated) > 0');
     expect(text).toContain('       once per item of: $allocated');
@@ -203,7 +212,7 @@ describe('explain()', () => {
     ]);
   });
 
-  it('restart cold explains the HARD reboot body', async () => {
+  it('restart cold explains the wait for the server to settle, then the HARD reboot body', async () => {
     const x = await explain(ruleSet, {
       method: 'POST',
       path: '/compute/42?action=restart',
@@ -214,9 +223,18 @@ describe('explain()', () => {
       },
       body: '',
     });
+    expect(x.error).toBeUndefined();
     expect(x.calls).toMatchObject([
+      // Read until settled (Cyclades refuses actions while a server builds or has a task pending).
+      {
+        method: 'GET',
+        path: '{compute}/servers/42',
+        step: 'settled',
+        pending: { until: '$serverSettled($settled)' },
+      },
       { method: 'POST', path: '{compute}/servers/42/action', body: { reboot: { type: 'HARD' } } },
     ]);
+    expect(x.calls[1]!.pending).toBeUndefined();
   });
 
   it('an unsupported action explains the 501 and no call', async () => {

@@ -43,6 +43,7 @@ interface GoldenSpec {
   calls?: { exact?: boolean; list: ExpectedCall[] };
   /** How many identity checks (POST /identity/v2.0/tokens) the request costs. */
   identityCalls?: number;
+  /** `{fake}` and `{occi}` (the OCCI server's base URL) in expected strings stand for those URLs. */
   response: {
     status: number;
     headers?: Record<string, string>;
@@ -152,10 +153,25 @@ function expectedBody(value: unknown): unknown {
   return value;
 }
 
-/** Replaces {fake} (the fake backend's base URL) in expected strings. */
-function fill(value: string, fakeUrl: string): string {
-  return value.split('{fake}').join(fakeUrl);
+/**
+ * Replaces {fake} (the fake backend's base URL) and {occi} (the OCCI server's, under which every
+ * location it renders is absolute) in expected strings.
+ */
+function fill(value: string, urls: { fake: string; occi?: string }): string {
+  const filled = value.split('{fake}').join(urls.fake);
+  return urls.occi === undefined ? filled : filled.split('{occi}').join(urls.occi);
 }
+
+/** The same in every string of an expected JSON value. */
+function fillJson(value: unknown, urls: { fake: string; occi?: string }): unknown {
+  if (typeof value === 'string') return fill(value, urls);
+  if (Array.isArray(value)) return value.map((v) => fillJson(v, urls));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fillJson(v, urls)]));
+  return value;
+}
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 describe('golden specs (test/golden/*.yaml)', () => {
   it('there are golden specs and each one is well formed', () => {
@@ -177,13 +193,14 @@ describe('golden specs (test/golden/*.yaml)', () => {
       let ruleSet: RuleSet;
       if (spec.ruleValues) {
         const values = Object.fromEntries(
-          Object.entries(spec.ruleValues).map(([k, v]) => [k, fill(v, fake.url)]),
+          Object.entries(spec.ruleValues).map(([k, v]) => [k, fill(v, { fake: fake.url })]),
         );
         ruleSet = await loadOk(await materialiseDir(join(REPO, spec.rules ?? 'mappings/'), values));
       } else {
         ruleSet = await rulesFor(spec.rules ?? 'mappings/');
       }
       const stack = await startStack({ ruleSet, fake });
+      const urls = { fake: fake.url, occi: stack.url };
       try {
         for (const b of spec.backend ?? []) {
           const { method, path, times, ...reply } = b;
@@ -207,19 +224,22 @@ describe('golden specs (test/golden/*.yaml)', () => {
         const want = spec.response;
         expect(res.status, context).toBe(want.status);
         for (const [name, value] of Object.entries(want.headers ?? {}))
-          expect(res.headers.get(name), `header ${name}`).toBe(fill(value, fake.url));
+          expect(res.headers.get(name), `header ${name}`).toBe(fill(value, urls));
         for (const [name, pattern] of Object.entries(want.headersMatch ?? {}))
-          expect(res.headers.get(name) ?? '', `header ${name}`).toMatch(new RegExp(fill(pattern, fake.url)));
+          expect(res.headers.get(name) ?? '', `header ${name}`).toMatch(
+            new RegExp(fill(pattern, { fake: escapeRegExp(urls.fake), occi: escapeRegExp(urls.occi) })),
+          );
         for (const name of want.headersAbsent ?? [])
           expect(res.headers.get(name), `header ${name}`).toBeNull();
         const lines = res.body.split(/\r?\n/);
-        for (const line of want.lines ?? []) expect(lines, context).toContain(fill(line, fake.url));
-        for (const text of want.contains ?? []) expect(res.body, context).toContain(fill(text, fake.url));
+        for (const line of want.lines ?? []) expect(lines, context).toContain(fill(line, urls));
+        for (const text of want.contains ?? []) expect(res.body, context).toContain(fill(text, urls));
         for (const text of want.notContains ?? []) {
           expect(res.body).not.toContain(text);
           for (const [, v] of res.headers) expect(v).not.toContain(text);
         }
-        if (want.json !== undefined) expect(res.json, context).toMatchObject(want.json as object);
+        if (want.json !== undefined)
+          expect(res.json, context).toMatchObject(fillJson(want.json, urls) as object);
         if (want.error !== undefined) expect(errorText(res), context).toContain(want.error);
 
         // The backend calls.

@@ -128,11 +128,12 @@ function addZone(partial: Partial<Zone> & { id: string; name: string }): Zone {
 function req(
   method: string,
   path: string,
-  options: { text?: string[]; json?: unknown; accept?: string } = {},
+  options: { text?: string[]; json?: unknown; accept?: string; headers?: Record<string, string> } = {},
 ) {
   const headers: Record<string, string> = {
     'X-Auth-Token': TOKEN,
     Accept: options.accept ?? (options.json !== undefined ? 'application/occi+json' : 'text/plain'),
+    ...options.headers,
   };
   let body: string | undefined;
   if (options.text) {
@@ -150,6 +151,8 @@ const dnsCalls = (): RecordedRequest[] => stack.fake.requests.filter((r) => r.pa
 const callLine = (r: RecordedRequest) =>
   `${r.method} ${r.path}${Object.keys(r.query).length ? `?${new URLSearchParams(r.query)}` : ''}`;
 const zoneCategory = `Category: zone; scheme="${DNS}"; class="kind"`;
+/** Asks a create for the new entity (200) rather than its location alone (201). */
+const REPRESENTATION = { Prefer: 'return=representation' };
 const dnssecCategory = `Category: dnssec; scheme="${DNS}"; class="mixin"`;
 
 /** Line of the `- category:` item of the rule whose text contains `marker`. */
@@ -200,10 +203,11 @@ describe('a new kind declared only in YAML', () => {
       .filter(([n]) => n === 'category')
       .map(([, v]) => readCategoryValue(v));
     const zone = categories.find((c) => c.scheme === DNS && c.term === 'zone');
+    // Locations are absolute, under the server's URL.
     expect(zone).toMatchObject({
       class: 'kind',
       title: 'DNS zone',
-      location: '/zone/',
+      location: `${stack.url}/zone/`,
       rel: ['http://schemas.ogf.org/occi/core#resource'],
     });
     expect(zone!.attributes).toEqual(
@@ -216,7 +220,7 @@ describe('a new kind declared only in YAML', () => {
     expect(zone!.actions).toContain(`${ACTION}refresh`);
     expect(categories.find((c) => c.term === 'dnssec')).toMatchObject({
       class: 'mixin',
-      location: '/mixin/dnssec/',
+      location: `${stack.url}/mixin/dnssec/`,
     });
     expect(categories.find((c) => c.term === 'refresh')).toMatchObject({ class: 'action', scheme: ACTION });
   });
@@ -227,7 +231,7 @@ describe('a new kind declared only in YAML', () => {
     const categories = readJsonCategories(res.body);
     expect(categories.find((c) => c.term === 'zone' && c.scheme === DNS)).toMatchObject({
       class: 'kind',
-      location: '/zone/',
+      location: `${stack.url}/zone/`,
       required: ['org.example.dns.name'],
     });
     expect(categories.find((c) => c.term === 'dnssec')).toMatchObject({ applies: [ZONE] });
@@ -242,9 +246,11 @@ describe('a new kind declared only in YAML', () => {
         'X-OCCI-Attribute: org.example.dns.nameservers="ns1.example.org., ns2.example.org."',
         'X-OCCI-Attribute: org.example.dns.dnssec.algorithm="rsa"',
       ],
+      headers: REPRESENTATION,
     });
-    expect(res.status, res.body).toBe(201);
-    expect(res.headers.get('location')).toMatch(/\/zone\/z1$/);
+    expect(res.status, res.body).toBe(200);
+    expect(res.headers.get('location')).toBe(`${stack.url}/zone/z1`);
+    expect(res.headers.get('preference-applied')).toBe('return=representation');
     const calls = dnsCalls();
     expect(calls.map(callLine)).toEqual([
       'POST /dns/v1/zones',
@@ -268,15 +274,16 @@ describe('a new kind declared only in YAML', () => {
     expect(lines).toContain('X-OCCI-Attribute: org.example.dns.dnssec.algorithm="rsa"');
     expect(lines).toContain('X-OCCI-Attribute: occi.core.summary="zone example.org. (2 records)"');
     expect(lines).toContain(`Category: dnssec; scheme="${DNS}"; class="mixin"; title="DNSSEC signing"`);
-    expect(lines).toContain(`Link: </zone/z1?action=refresh>; rel="${ACTION}refresh"`);
+    expect(lines).toContain(`Link: <${stack.url}/zone/z1?action=refresh>; rel="${ACTION}refresh"`);
   });
 
   it('create (JSON) without the mixin or name servers skips the DNSSEC step and makes no record call', async () => {
     pendingPolls = 0;
     const res = await req('POST', '/zone/', {
       json: { kind: ZONE, attributes: { 'org.example.dns.name': 'example.net.', 'org.example.dns.ttl': 60 } },
+      headers: REPRESENTATION,
     });
-    expect(res.status, res.body).toBe(201);
+    expect(res.status, res.body).toBe(200);
     expect(dnsCalls().map(callLine)).toEqual(['POST /dns/v1/zones', 'GET /dns/v1/zones/z1']);
     expect(dnsCalls()[0]!.body).toEqual({ zone: { name: 'example.net.', ttl: 60 } });
     expect(res.json).toMatchObject({
@@ -293,6 +300,30 @@ describe('a new kind declared only in YAML', () => {
     expect((res.json as { attributes: Record<string, unknown> }).attributes).not.toHaveProperty(
       'org.example.dns.dnssec.algorithm',
     );
+  });
+
+  it('create without Prefer answers 201 with the new location only, in text/plain and JSON', async () => {
+    pendingPolls = 0;
+    const text = await req('POST', '/zone/', {
+      text: [zoneCategory, 'X-OCCI-Attribute: org.example.dns.name="t.example."'],
+    });
+    expect(text.status, text.body).toBe(201);
+    expect(text.headers.get('location')).toBe(`${stack.url}/zone/z1`);
+    expect(text.headers.get('preference-applied')).toBeNull();
+    expect(text.body.split('\n').filter(Boolean)).toEqual([`X-OCCI-Location: ${stack.url}/zone/z1`]);
+    const json = await req('POST', '/zone/', {
+      json: { kind: ZONE, attributes: { 'org.example.dns.name': 'j.example.' } },
+    });
+    expect(json.status, json.body).toBe(201);
+    expect(json.headers.get('location')).toBe(`${stack.url}/zone/z2`);
+    expect(json.json).toEqual([`${stack.url}/zone/z2`]);
+    // The same calls as with the entity asked for: the answer is only said differently.
+    expect(dnsCalls().map(callLine)).toEqual([
+      'POST /dns/v1/zones',
+      'GET /dns/v1/zones/z1',
+      'POST /dns/v1/zones',
+      'GET /dns/v1/zones/z2',
+    ]);
   });
 
   it('create refuses a request without the required attribute before calling the backend', async () => {
@@ -333,8 +364,8 @@ describe('a new kind declared only in YAML', () => {
     const list = await req('GET', '/zone/');
     expect(list.status).toBe(200);
     expect(list.body.split('\n').filter(Boolean).sort()).toEqual([
-      'X-OCCI-Location: /zone/a',
-      'X-OCCI-Location: /zone/b',
+      `X-OCCI-Location: ${stack.url}/zone/a`,
+      `X-OCCI-Location: ${stack.url}/zone/b`,
     ]);
 
     const listJson = await req('GET', '/zone/', { accept: 'application/occi+json' });
@@ -344,7 +375,7 @@ describe('a new kind declared only in YAML', () => {
 
     const signed = await req('GET', '/mixin/dnssec/');
     expect(signed.status).toBe(200);
-    expect(signed.body.split('\n').filter(Boolean)).toEqual(['X-OCCI-Location: /zone/a']);
+    expect(signed.body.split('\n').filter(Boolean)).toEqual([`X-OCCI-Location: ${stack.url}/zone/a`]);
   });
 
   it('get of a zone the backend does not have is a 404 with the backend message (faults.message)', async () => {

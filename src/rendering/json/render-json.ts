@@ -114,14 +114,11 @@ export function jsonDocument(doc: OcciDocument, ctx: RenderContext): unknown {
       if (links.length) return { links: links.map((l) => linkJson(l, ctx)) };
       return { resources: resources.map((r) => resourceJson(r, ctx)) };
     }
-    case 'locations': {
-      // GFD.226 names a location with its kind ("kinded URI"); one entity gets one, several a list.
-      const located = doc.locations.map((l) => ({
-        location: ctx.url(l.location),
-        ...(l.kind ? { kind: l.kind } : {}),
-      }));
-      return located.length === 1 ? located[0] : located;
-    }
+    case 'locations':
+      // GFD.226 defines no document for "a list of entity instance locations" (what a 201 carries):
+      // a bare array of them is rOCCI's form, the one JSON clients read, and what our schema names
+      // `entity_locations` (and what this server reads as a mixin membership body).
+      return doc.locations.map((l) => ctx.url(l.location));
     case 'ok':
       return undefined;
     case 'error':
