@@ -22,7 +22,7 @@ import {
 } from '../../src/mapping/expressions.js';
 import { loadRules } from '../../src/mapping/load-rules.js';
 import { type FakeBackend, startFakeBackend } from '../support/fake-backend.js';
-import { errorText, http, materialise, REPO, type Stack, startStack } from './harness.js';
+import { errorText, failureDetail, http, materialise, REPO, type Stack, startStack } from './harness.js';
 
 const SHORT: BackendClientOptions = {
   ...DEFAULT_BACKEND_OPTIONS,
@@ -340,7 +340,7 @@ describe('through the server', () => {
     fake.on('GET', '/api/probes/spin', { status: 200, body: { value: 1 } });
     const res = await get('spin');
     expect(res.status).toBe(502);
-    expect(errorText(res)).toMatch(
+    expect(failureDetail(stack, res)).toMatch(
       new RegExp(`probe\\.yaml:${ruleLine('spin')}\\b.*\\(result\\).*more than 100000 evaluation steps`),
     );
   });
@@ -348,7 +348,7 @@ describe('through the server', () => {
   it('a result expression that recurses too deep is a 502 naming the rule file:line and the file’s depth limit (text/plain too)', async () => {
     const res = await get('deep', 'text/plain');
     expect(res.status).toBe(502);
-    expect(errorText(res)).toMatch(
+    expect(failureDetail(stack, res)).toMatch(
       new RegExp(`probe\\.yaml:${ruleLine('deep')}\\b.*nested deeper than 160 function calls \\(maxDepth\\)`),
     );
   });

@@ -13,6 +13,7 @@ import { type RecordedRequest, startFakeBackend } from '../support/fake-backend.
 import { readCategoryValue, readJsonCategories, readTextPlainBody } from '../support/occi-clients.js';
 import {
   errorText,
+  failureDetail,
   eventually,
   http,
   materialise,
@@ -496,7 +497,7 @@ describe('a new kind declared only in YAML', () => {
       text: [zoneCategory, 'X-OCCI-Attribute: org.example.dns.name="slow.example."'],
     });
     expect(res.status).toBe(504);
-    expect(errorText(res)).toMatch(/step 'ready' \(.*dns\.yaml:\d+\).*600 ms/);
+    expect(failureDetail(stack, res)).toMatch(/step 'ready' \(.*dns\.yaml:\d+\).*600 ms/);
     // The wait is counted in intervals: one poll at the start and one after each 20 ms of the 600.
     const polls = dnsCalls().filter((c) => c.method === 'GET');
     expect(polls).toHaveLength(1 + 600 / 20);
@@ -515,8 +516,10 @@ describe('a new kind declared only in YAML', () => {
     addZone({ id: 'a', name: 'a.example.' });
     const res = await req('POST', '/zone/a?action=explode', { json: { action: `${ACTION}explode` } });
     expect(res.status).toBe(502);
-    expect(errorText(res)).toMatch(new RegExp(`dns\\.yaml:${ruleLine(`action: ${ACTION}explode`)}\\b`));
-    expect(errorText(res)).toContain('nested deeper than 160 function calls (maxDepth)');
+    expect(failureDetail(stack, res)).toMatch(
+      new RegExp(`dns\\.yaml:${ruleLine(`action: ${ACTION}explode`)}\\b`),
+    );
+    expect(failureDetail(stack, res)).toContain('nested deeper than 160 function calls (maxDepth)');
   });
 
   it('a step body that runs out of evaluation steps is a 502 naming the step file:line, and nothing is sent', async () => {
@@ -525,8 +528,8 @@ describe('a new kind declared only in YAML', () => {
       text: [`Category: spin; scheme="${ACTION}"; class="action"`],
     });
     expect(res.status).toBe(502);
-    expect(errorText(res)).toMatch(new RegExp(`dns\\.yaml:${stepLine('spin')}\\b`));
-    expect(errorText(res)).toContain('more than 100000 evaluation steps');
+    expect(failureDetail(stack, res)).toMatch(new RegExp(`dns\\.yaml:${stepLine('spin')}\\b`));
+    expect(failureDetail(stack, res)).toContain('more than 100000 evaluation steps');
     expect(dnsCalls()).toEqual([]);
   });
 
@@ -551,7 +554,9 @@ describe('a new kind declared only in YAML', () => {
     addZone({ id: 'a', name: 'a.example.' });
     const res = await req('POST', '/zone/a?action=misfail', { json: { action: `${ACTION}misfail` } });
     expect(res.status).toBe(502);
-    expect(errorText(res)).toMatch(new RegExp(`dns\\.yaml:${ruleLine(`action: ${ACTION}misfail`)}\\b`));
+    expect(failureDetail(stack, res)).toMatch(
+      new RegExp(`dns\\.yaml:${ruleLine(`action: ${ACTION}misfail`)}\\b`),
+    );
   });
 
   // Regression, fixed (was: src/engine/run-rule.ts runStep): JSONata collapses a one-item sequence to the item, so a

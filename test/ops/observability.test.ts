@@ -125,7 +125,11 @@ describe('metrics', () => {
     expect(metricValue(after, 'snf_occi_compensations_total', { outcome: 'failed' })).toBe(0);
     expect(metricValue(after, 'snf_occi_orphans_total')).toBe(0);
     expect(
-      metricValue(after, 'snf_occi_backend_requests_total', { service: 'network', step: 'port', status: '500' }),
+      metricValue(after, 'snf_occi_backend_requests_total', {
+        service: 'network',
+        step: 'port',
+        status: '500',
+      }),
     ).toBe(1);
   });
 
