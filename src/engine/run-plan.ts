@@ -6,7 +6,7 @@
 // answers; explain's records each call and answers nothing. A value that comes from an answer not
 // known is tracked by name (`unknown`), so that whatever depends on it (a condition, a body, a
 // path) is shown as depending on it rather than guessed; on the serving path nothing is unknown.
-import type { BackendResponse } from '../backend/backend-client.js';
+import { BackendFailure, type BackendResponse } from '../backend/backend-client.js';
 import type { Position } from '../mapping/build-categories.js';
 import { type Budget, type Expression, NotKnownYet, type Scope } from '../mapping/expressions.js';
 import type { CallPlan, CallStep, FaultPlan, MappingPlans, RulePlan, StepPlan } from '../mapping/plan.js';
@@ -329,6 +329,32 @@ async function recoverLost(run: Run, step: CallStep, scope: Scope, cause: unknow
     const answer = await run.value(find.answer, scope.child({ found }));
     return answer === undefined || answer === null ? undefined : scope.child({ [step.name]: answer });
   };
+  const undoLater = async () => {
+    const made = await resolve();
+    if (made)
+      await send(
+        run,
+        await buildCall(run, step.compensate!, `${step.name} (compensation)`, made),
+        step.compensate!,
+        undefined,
+      );
+  };
+  // A backend that did not answer in time may not answer the lookup either. When nothing made
+  // before has to be undone after this (the order of undoing does not matter), the client is
+  // answered now, after one timeout, and the lookup is done later.
+  if (run.undo.length === 0 && timedOut(cause) && run.ctx.backend.later) {
+    run.ctx.backend.later(
+      {
+        kind: 'lost reply',
+        step: step.name,
+        call: `${step.method} ${step.service} ${step.path.source} (no answer in time)`,
+        origin: step.origin,
+        error: message(cause),
+      },
+      undoLater,
+    );
+    return;
+  }
   try {
     const made = await resolve();
     if (made) run.undo.push({ call: step.compensate!, step: step.name, scope: made });
@@ -341,18 +367,16 @@ async function recoverLost(run: Run, step: CallStep, scope: Scope, cause: unknow
         origin: step.origin,
         error: message(e),
       },
-      async () => {
-        const made = await resolve();
-        if (made)
-          await send(
-            run,
-            await buildCall(run, step.compensate!, `${step.name} (compensation)`, made),
-            step.compensate!,
-            undefined,
-          );
-      },
+      undoLater,
     );
   }
+}
+
+/** A call that got no answer in time (the backend may still act on it). */
+function timedOut(e: unknown): boolean {
+  return (
+    (e instanceof BackendFailure && e.kind === 'timeout') || (e instanceof OcciError && e.status === 504)
+  );
 }
 
 /** A call whose answer was lost, looked for as done (its `findLost`); undefined if not found so. */

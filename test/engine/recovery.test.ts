@@ -116,7 +116,6 @@ const createCall = (c: PlannedCall) => c.method === 'POST' && c.path === '/thing
 describe('findLost: a create whose answer was lost', () => {
   it.each([
     ['lost', 502],
-    ['timeout', 504],
     [500, 502],
   ] as const)(
     '%s after the backend acted: found by its marker and deleted; the client gets %i',
@@ -135,6 +134,19 @@ describe('findLost: a create whose answer was lost', () => {
       expect(b.later).toEqual([]);
     },
   );
+
+  it('timeout after the backend acted: the client gets 504 at once; the lookup and the delete are done later', async () => {
+    const b = stubBackend((c) => (createCall(c) ? 'timeout' : 'answer'));
+    const error = await failure(run(b.backend, 'create'));
+    expect(error?.status).toBe(504);
+    // A backend that did not answer in time may not answer the lookup either: nothing else to
+    // undo, so the client is not kept waiting for it.
+    expect(b.calls).toEqual(['POST /things']);
+    expect(b.later.map((l) => l.what)).toMatchObject([{ kind: 'lost reply', step: 'thing' }]);
+    await b.later[0]!.task();
+    expect(b.calls).toEqual(['POST /things', 'GET /things', 'DELETE /things/t1']);
+    expect(b.things.size).toBe(0);
+  });
 
   it.each(['refused', 501, 503] as const)('%s: nothing was done, so nothing is looked up', async (o) => {
     const b = stubBackend((c) => (createCall(c) ? o : 'answer'));
