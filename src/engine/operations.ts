@@ -331,17 +331,8 @@ export class OperationRunner {
     const made: Link[] = [];
     try {
       for (const link of links) {
-        const { input, request } = this.linkRequest(link, location);
-        const { rule, scope } = await this.rule(
-          typeId(link.kind),
-          'create',
-          { op: 'create', input },
-          undefined,
-          request,
-        );
-        const raw = await runRule(rule, scope, this.ctx);
-        const shaped = this.entity(raw, link.kind, `create of ${typeId(link.kind)}`);
-        if (shaped) made.push(shaped as Link);
+        const shaped = await this.makeLink(link, location);
+        if (shaped) made.push(shaped);
       }
     } catch (e) {
       await this.undoCreate(made, { kind, id, location });
@@ -414,21 +405,25 @@ export class OperationRunner {
         if (mixin) await this.run(id, operation, { op: operation, mixin, locations: [entity.location] });
       }
     }
-    for (const link of inline) {
-      const { input, request } = this.linkRequest(link, entity.location);
-      const { rule, scope } = await this.rule(
-        typeId(link.kind),
-        'create',
-        { op: 'create', input },
-        undefined,
-        request,
-      );
-      await runRule(rule, scope, this.ctx);
-    }
+    for (const link of inline) await this.makeLink(link, entity.location);
     const composed = associate.length + dissociate.length + inline.length > 0;
     if (unchanged && !composed) return { status: 200, document: { type: 'entity', entity: current } };
     // After composed changes the entity is read again; else the rule's result (or a fresh read).
     return this.entityAfter(composed ? undefined : result, entity);
+  }
+
+  /** Makes a link from `source` by its link kind's own create rule; the link made, when known. */
+  private async makeLink(link: InlineLink, source: string): Promise<Link | undefined> {
+    const { input, request } = this.linkRequest(link, source);
+    const { rule, scope } = await this.rule(
+      typeId(link.kind),
+      'create',
+      { op: 'create', input },
+      undefined,
+      request,
+    );
+    const raw = await runRule(rule, scope, this.ctx);
+    return this.entity(raw, link.kind, `create of ${typeId(link.kind)}`) as Link | undefined;
   }
 
   private linkRequest(link: InlineLink, source: string) {

@@ -18,6 +18,7 @@ import {
   ALLOWED_STATUSES,
   buildRequest,
   exchange,
+  linesClaiming500,
   parseResponse,
   request,
 } from '../support/hostile-requests.js';
@@ -81,13 +82,7 @@ describe('hostile requests against the whole stack', () => {
       );
       await sim.settle();
       await engine.aftercare.idle();
-      const claims500 = logLines.filter((l) => {
-        try {
-          return (JSON.parse(l) as { status?: unknown }).status === 500;
-        } catch {
-          return true; // every line is JSON
-        }
-      });
+      const claims500 = linesClaiming500(logLines);
       const unexpected = logLines.filter((l) => l.includes('unexpected error'));
       const counts = Object.fromEntries([...statuses].sort(([a], [b]) => a - b));
       report(task.meta, {

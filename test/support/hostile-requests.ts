@@ -625,3 +625,14 @@ const plausibleRequest: fc.Arbitrary<GeneratedRequest> = fc
   });
 
 export const request = fc.oneof(plausibleRequest, wildRequest);
+
+/** Log lines (JSON, one per line) that claim an answer of 500: a backend's own 500 inside a line's `backend` calls is not one. */
+export function linesClaiming500(lines: readonly string[]): string[] {
+  return lines.filter((l) => {
+    try {
+      return (JSON.parse(l) as { status?: unknown }).status === 500;
+    } catch {
+      return l.includes('"status":500');
+    }
+  });
+}
