@@ -11,7 +11,12 @@ export class OcciError extends Error {
     /** Extra response headers, e.g. WWW-Authenticate on 401 or Allow on 405. */
     readonly headers: Record<string, string> = {},
   ) {
+    // A client error is an answer, not a fault to debug: no stack trace is captured (capturing one
+    // cost more than the rest of a 401). Error.stackTraceLimit is read when the Error is made.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = limit;
     this.name = 'OcciError';
   }
 }

@@ -16,6 +16,8 @@ export interface Log {
   child(fields: Record<string, unknown>): Log;
   /** Whether debug lines are written (to skip building their fields otherwise). */
   readonly debugEnabled: boolean;
+  /** Whether lines of this level are written (a log that cannot tell may leave it out). */
+  enabled?(level: Level): boolean;
 }
 
 /** Header names whose values are credentials, wherever they appear. */
@@ -56,6 +58,7 @@ function wrap(logger: pino.Logger): Log {
     warn: at('warn'),
     error: at('error'),
     child: (fields) => wrap(logger.child(fields)),
+    enabled: (level) => logger.isLevelEnabled(level),
     get debugEnabled() {
       return logger.isLevelEnabled('debug');
     },

@@ -9,7 +9,7 @@ import type { Operation } from '../engine/operation.js';
 import type { Telemetry } from '../engine/telemetry.js';
 import { typeId } from '../occi/model.js';
 import type { CategoryRegistry } from '../occi/registry.js';
-import type { Log } from './log.js';
+import type { Level, Log } from './log.js';
 
 export interface BackendCallRecord {
   service: string;
@@ -43,7 +43,7 @@ const contexts = new WeakMap<IncomingMessage, RequestContext>();
 export function openRequestContext(req: IncomingMessage, id: string, log: Log): RequestContext {
   const context: RequestContext = {
     id,
-    log: log.child({ reqId: id }),
+    log: lazyChild(log, { reqId: id }),
     operation: 'none',
     kind: '-',
     backend: [],
@@ -51,6 +51,35 @@ export function openRequestContext(req: IncomingMessage, id: string, log: Log): 
   };
   contexts.set(req, context);
   return context;
+}
+
+/**
+ * A child log made only when a line is written: most requests (at the default levels, all but
+ * their one closing line; at warn, none) never write one, and making a pino child costs.
+ */
+function lazyChild(log: Log, fields: Record<string, unknown>): Log {
+  let child: Log | undefined;
+  const at =
+    (level: Level) =>
+    (message: string, f?: Record<string, unknown>): void => {
+      if (!child && log.enabled?.(level) === false) return; // not written: no child needed
+      child ??= log.child(fields);
+      child[level](message, f);
+    };
+  return {
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    child: (more) => {
+      child ??= log.child(fields);
+      return child.child(more);
+    },
+    enabled: (level) => log.enabled?.(level) ?? true,
+    get debugEnabled() {
+      return log.debugEnabled;
+    },
+  };
 }
 
 /** The context of a request (undefined for one that did not come through the envelope, as in unit tests). */

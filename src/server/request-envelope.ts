@@ -121,6 +121,7 @@ export class RequestEnvelope {
     const { operation, kind } = context;
     this.options.metrics.requests.inc({ operation, kind, status: String(status) });
     this.options.metrics.requestSeconds.observe({ operation, kind }, seconds);
+    if (context.log.enabled?.('info') === false) return; // not written: its fields not built
     context.log.info(answered ? 'request' : 'client disconnected', {
       method: req.method,
       path: loggablePath(req.url ?? ''),

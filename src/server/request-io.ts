@@ -11,6 +11,8 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 /** Reads the body as UTF-8, refusing more than `limit` bytes (declared or streamed) with 413. */
 export async function readBody(req: IncomingMessage, limit: number): Promise<string> {
   const declared = Number(req.headers['content-length'] ?? 0);
+  // No body announced (a GET, mostly): nothing to read, no async iterator to set up.
+  if (declared === 0 && req.headers['transfer-encoding'] === undefined) return '';
   if (declared > limit)
     throw new OcciError(413, `request body of ${declared} bytes exceeds the limit of ${limit} bytes`);
   const chunks: Buffer[] = [];
