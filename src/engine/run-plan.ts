@@ -60,7 +60,7 @@ export interface Leftover {
   /** `compensation`, `clean-up` or `lost reply`. */
   kind: string;
   step: string;
-  /** The call that is retried, e.g. `DELETE compute /servers/101`. */
+  /** The call that is retried: method, service and path, e.g. `DELETE compute /items/101`. */
   call: string;
   origin: Position;
   error: string;

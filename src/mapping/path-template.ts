@@ -1,4 +1,4 @@
-// Path templates of backend calls: `/servers/{id}/action`, `/ports?device_id={server.id}`.
+// Path templates of backend calls: `/items/{id}/action`, `/parts?owner={item.id}`.
 // A placeholder names a value of the rule (optionally a field path into it). Values are
 // percent-encoded when filled in, so that no value (an OCCI id, a backend field) can change the
 // shape of the path. In the query part, a parameter whose value is absent is left out.

@@ -59,22 +59,19 @@ export function openRequestContext(req: IncomingMessage, id: string, log: Log): 
  */
 function lazyChild(log: Log, fields: Record<string, unknown>): Log {
   let child: Log | undefined;
+  const made = (): Log => (child ??= log.child(fields));
   const at =
     (level: Level) =>
     (message: string, f?: Record<string, unknown>): void => {
       if (!child && log.enabled?.(level) === false) return; // not written: no child needed
-      child ??= log.child(fields);
-      child[level](message, f);
+      made()[level](message, f);
     };
   return {
     debug: at('debug'),
     info: at('info'),
     warn: at('warn'),
     error: at('error'),
-    child: (more) => {
-      child ??= log.child(fields);
-      return child.child(more);
-    },
+    child: (more) => made().child(more),
     enabled: (level) => log.enabled?.(level) ?? true,
     get debugEnabled() {
       return log.debugEnabled;
