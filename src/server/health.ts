@@ -1,6 +1,7 @@
 // Liveness and readiness, for load balancers and Kubernetes probes. /healthz: the process answers.
-// /readyz: the rules are loaded and the backend's identity endpoint answers HTTP (any status: the
-// probe sends no token, so 401 or 404 still proves the backend is there). Probes are cheap: the
+// /readyz: the rules are loaded, the user mixin store is reachable and the backend's identity
+// endpoint answers HTTP (any status: the probe sends no token, so 401 or 404 still proves the
+// backend is there). Probes are cheap: the
 // outcome is kept for a short while and concurrent probes share one backend call.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BackendFailure, type BackendClient } from '../backend/backend-client.js';
@@ -38,6 +39,8 @@ export function backendProbe(client: BackendClient, identityUrl: string, timeout
 export function createReadiness(options: {
   rulesLoaded: () => boolean;
   probe?: () => Promise<void>;
+  /** The user mixin store's state: 'ok' or what is wrong. */
+  store?: () => Promise<string>;
   cacheMs: number;
 }): ReadinessCheck {
   let cached: { backend: string; until: number } | undefined;
@@ -62,10 +65,10 @@ export function createReadiness(options: {
   };
   return async () => {
     const rules = options.rulesLoaded() ? 'ok' : 'not loaded';
-    const backend = await backendState();
+    const [backend, store] = await Promise.all([backendState(), options.store?.() ?? 'not checked']);
     return {
-      ready: rules === 'ok' && (backend === 'ok' || backend === 'not checked'),
-      checks: { rules, backend },
+      ready: rules === 'ok' && (backend === 'ok' || backend === 'not checked') && store !== 'unavailable',
+      checks: { rules, backend, ...(options.store ? { store } : {}) },
     };
   };
 }

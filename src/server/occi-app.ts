@@ -16,7 +16,7 @@ import { type AdminOptions, handleAdmin } from './admin.js';
 import { dispatch, QUERY_PATHS } from './dispatch.js';
 import { forward } from './passthrough.js';
 import { type RoutedRequest, route } from './route-request.js';
-import type { Category } from '../occi/model.js';
+import type { Category, Mixin } from '../occi/model.js';
 import { typeId } from '../occi/model.js';
 import type { CategoryRegistry } from '../occi/registry.js';
 import type { RuleSet } from '../mapping/load-rules.js';
@@ -24,7 +24,7 @@ import type { RenderContext, Rendered } from '../rendering/document.js';
 import { negotiate, type Rendering } from '../rendering/media-types.js';
 import { parseRequest } from '../rendering/parse-request.js';
 import { render } from '../rendering/render.js';
-import type { UserMixinStore } from '../store/user-mixin-store.js';
+import { type MixinStore, NO_MIXINS } from '../store/mixin-store.js';
 import { SERVER_HEADER } from '../version.js';
 import { answer, type ClientHabits, clientHabits, errorFor, serverHeader } from './client-answers.js';
 import { type LocationBase, localizeRequest, renderLocation } from './public-locations.js';
@@ -37,7 +37,7 @@ import { checkNewUserMixins, checkRemovedUserMixins } from './user-mixins.js';
 
 export interface AppState {
   ruleSet: RuleSet;
-  store: UserMixinStore;
+  store: MixinStore;
   service: EntityService;
   log: Log;
   limits: Limits;
@@ -256,9 +256,17 @@ async function identifyCaller(
 async function registryView(state: AppState, context: EngineContext): Promise<CategoryRegistry> {
   const { caller } = context;
   const templates = await state.service.categories(context);
-  const own = caller.userKey ? state.store.list(caller.userKey) : [];
-  // Rebuilt only when one of its parts changed (template lists and user mixins are replaced, never mutated).
-  const key = caller.userKey ?? '';
+  const own = caller.userKey ? await state.store.list(caller.userKey) : NO_MIXINS;
+  return viewOf(state, caller.userKey ?? '', templates, own);
+}
+
+/** Rebuilt only when one of its parts changed (template lists and user mixins are replaced, never mutated). */
+function viewOf(
+  state: AppState,
+  key: string,
+  templates: readonly Category[],
+  own: readonly Category[],
+): CategoryRegistry {
   const views = viewCache.get(state.ruleSet.registry) ?? new Map<string, CachedView>();
   viewCache.set(state.ruleSet.registry, views);
   const cached = views.get(key);
@@ -321,19 +329,25 @@ async function queryInterface(
     const message = 'an X-Auth-Token is needed to manage your mixins';
     throw state.service.unauthorized?.(state.ruleSet, message) ?? new OcciError(401, message);
   }
-  const owned = state.store.list(caller.userKey);
+  const userKey = caller.userKey;
+  // The view was made from the caller's mixins as they were; an update that finds them changed by
+  // another request (or instance) checks again against what is there now.
+  const templates = await state.service.categories(request.context);
   if (method === 'POST') {
-    const added = checkNewUserMixins(
-      parsed.categories,
-      view,
-      owned,
-      state.limits.maxUserMixins,
-      state.ruleSet.mapping.userMixinBase,
-    );
-    await state.store.set(caller.userKey, [...owned, ...added]);
+    let added: Mixin[] = [];
+    await state.store.update(userKey, (owned) => {
+      added = checkNewUserMixins(
+        parsed.categories,
+        viewOf(state, userKey, templates, owned),
+        owned,
+        state.limits.maxUserMixins,
+        state.ruleSet.mapping.userMixinBase,
+      );
+      return [...owned, ...added];
+    });
     return { status: 200, document: { type: 'categories', categories: added } };
   }
-  const removed = checkRemovedUserMixins(parsed.categories, view, owned);
+  const removed = checkRemovedUserMixins(parsed.categories, view, await state.store.list(userKey));
   // Removing a mixin removes its associations (kept by the backend, where the rules map them).
   for (const id of removed) {
     const mixin = view.mixin(id);
@@ -347,9 +361,7 @@ async function queryInterface(
       if (!(e instanceof OcciError) || e.status !== 501) throw e;
     }
   }
-  await state.store.set(
-    caller.userKey,
-    owned.filter((m) => !removed.has(typeId(m))),
-  );
+  // Removed by another request meanwhile is removed all the same.
+  await state.store.update(userKey, (owned) => owned.filter((m) => !removed.has(typeId(m))));
   return { status: 200, document: { type: 'ok' } };
 }

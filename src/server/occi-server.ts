@@ -9,7 +9,8 @@ import type { Socket } from 'node:net';
 import { unmappedService } from '../engine/unmapped-service.js';
 import type { EntityService } from '../engine/operation.js';
 import type { RuleSet } from '../mapping/load-rules.js';
-import { UserMixinStore } from '../store/user-mixin-store.js';
+import { FileMixinStore } from '../store/file-store.js';
+import type { MixinStore } from '../store/mixin-store.js';
 import { SERVER_HEADER } from '../version.js';
 import { createReadiness, type ReadinessCheck } from './health.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
@@ -26,6 +27,8 @@ export interface OcciServerOptions {
   port?: number;
   ruleSet: RuleSet;
   stateDir: string;
+  /** Where user mixins are kept (default: a file in stateDir). Closed on shutdown. */
+  store?: MixinStore;
   service?: EntityService;
   /** Base URL locations are rendered under (default: the address the server listens on). */
   publicUrl?: string;
@@ -90,7 +93,7 @@ export async function startOcciServer(options: OcciServerOptions): Promise<Runni
   const metrics = options.metrics ?? new ServerMetrics();
   let state: AppState = {
     ruleSet: options.ruleSet,
-    store: await UserMixinStore.open(options.stateDir, log),
+    store: options.store ?? (await FileMixinStore.open(options.stateDir, log)),
     service: options.service ?? unmappedService,
     log,
     limits,
@@ -118,6 +121,7 @@ export async function startOcciServer(options: OcciServerOptions): Promise<Runni
   const readiness: ReadinessCheck = createReadiness({
     rulesLoaded: () => state.ruleSet.files.length > 0,
     ...(options.backendProbe ? { probe: options.backendProbe } : {}),
+    store: () => state.store.check(),
     cacheMs: options.readinessCacheMs ?? 2_000,
   });
   const envelope = new RequestEnvelope({
@@ -194,6 +198,7 @@ export async function startOcciServer(options: OcciServerOptions): Promise<Runni
       server.closeAllConnections();
       await closed;
       await metricsListener?.close();
+      await state.store.close();
       return refused;
     })());
   return {

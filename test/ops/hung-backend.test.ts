@@ -53,7 +53,7 @@ describe('a hung backend', () => {
       expect(probe.status).toBe(503);
       expect(await probe.json()).toEqual({
         status: 'unavailable',
-        checks: { rules: 'ok', backend: 'timeout' },
+        checks: { rules: 'ok', backend: 'timeout', store: 'ok' },
       });
       expect((await fetch(`${stack.url}/healthz`)).status).toBe(200);
     } finally {
