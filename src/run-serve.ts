@@ -14,6 +14,8 @@ import { type RunningOcciServer, startOcciServer } from './server/occi-server.js
 import type { ServeConfig } from './server/serve-command.js';
 import { serverTelemetry } from './server/server-telemetry.js';
 import type { RunningSimulator } from './simulator/index.js';
+import type { MixinStore } from './store/mixin-store.js';
+import { openStore } from './store/open-store.js';
 
 export async function runServe(config: ServeConfig): Promise<number> {
   for (const w of config.warnings) console.error(`snf-occi serve: ${w}`);
@@ -35,6 +37,13 @@ export async function runServe(config: ServeConfig): Promise<number> {
       return 1;
     }
   }
+  let store: MixinStore;
+  try {
+    store = await openStore(config, log);
+  } catch (e) {
+    console.error(`snf-occi serve: ${(e as Error).message}`);
+    return 1;
+  }
   let backend = config.backend;
   let simulator: RunningSimulator | undefined;
   if (!backend) {
@@ -44,6 +53,7 @@ export async function runServe(config: ServeConfig): Promise<number> {
       simulator = await startSimulator({ host: '127.0.0.1', port: config.simulatorPort });
     } catch (e) {
       console.error(`snf-occi serve: cannot start the embedded simulator: ${(e as Error).message}`);
+      await store.close();
       return 1;
     }
     backend = simulator.identityUrl;
@@ -61,6 +71,7 @@ export async function runServe(config: ServeConfig): Promise<number> {
       port: config.port,
       ruleSet: loaded.ruleSet,
       stateDir: config.stateDir,
+      store,
       service,
       log,
       limits: config.limits,
@@ -77,6 +88,7 @@ export async function runServe(config: ServeConfig): Promise<number> {
     });
   } catch (e) {
     console.error(`snf-occi serve: cannot start: ${(e as Error).message}`);
+    await store.close();
     await service.close();
     await simulator?.close();
     return 1;

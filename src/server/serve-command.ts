@@ -1,5 +1,6 @@
 // `snf-occi serve`: its usage and the parsing of its options (command line, SNF_OCCI_* variables,
 // config file) into a ServeConfig. Starting the parts is cli.ts's business (see run-serve.ts).
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { BackendClientOptions } from '../backend/backend-client.js';
 import { DEFAULT_RULES_DIR } from '../mapping/default-rules.js';
@@ -39,6 +40,12 @@ export interface ServeConfig {
   rulesDir: string;
   watchRules: boolean;
   stateDir: string;
+  /** Redis URL of the shared user mixin store; undefined: the file in stateDir. */
+  store?: string;
+  /** Time for the Redis store to answer, in ms. */
+  storeTimeoutMs: number;
+  /** How many processes serve the port (1: this one, no cluster). */
+  workers: number;
   /** Identity URL of the backend; undefined: start the embedded simulator. */
   backend?: string;
   simulatorPort: number;
@@ -50,6 +57,38 @@ export interface ServeConfig {
   logLevel: Level;
   /** Notes for the operator (e.g. unknown SNF_OCCI_* variables). */
   warnings: string[];
+}
+
+/** A Redis URL, checked here so that a typo is a usage error (exit 2), not a failure to connect. */
+function storeUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(`--store: '${redactUrl(value)}' is not a URL (redis://host:port/db)`);
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:')
+    throw new UsageError(`--store: only redis:// and rediss:// stores exist, not ${url.protocol}//`);
+  if (!url.hostname) throw new UsageError('--store: the URL names no host');
+  if (url.pathname !== '' && url.pathname !== '/' && !/^\/\d{1,5}$/.test(url.pathname))
+    throw new UsageError(`--store: the path must be a database number (/0), not '${url.pathname}'`);
+  return value;
+}
+
+/** A URL without its password, for messages and logs. */
+export function redactUrl(value: string): string {
+  return value.replace(
+    /\/\/([^@/]*)@/,
+    (_m, auth: string) => `//${auth.includes(':') ? `${auth.split(':')[0]}:***` : '***'}@`,
+  );
+}
+
+function workerCount(value: string): number {
+  if (value === 'auto') return availableParallelism();
+  const n = /^\d{1,3}$/.test(value) ? Number(value) : Number.NaN;
+  if (!(n >= 1 && n <= 256))
+    throw new UsageError(`--workers: '${value}' is neither a count from 1 to 256 nor 'auto'`);
+  return n;
 }
 
 function parseArgv(args: string[]): Record<string, string | boolean | undefined> {
@@ -82,6 +121,9 @@ export async function parseServeArgs(args: string[], env: NodeJS.ProcessEnv): Pr
     rulesDir: values.rules === undefined ? DEFAULT_RULES_DIR : str(v.rules),
     watchRules: !values['no-watch'],
     stateDir: str(v['state-dir']),
+    ...(values.store !== undefined ? { store: storeUrl(str(v.store)) } : {}),
+    storeTimeoutMs: num(v['store-timeout']),
+    workers: workerCount(str(v.workers)),
     ...(values.backend !== undefined ? { backend: str(v.backend) } : {}),
     simulatorPort: num(v['simulator-port']),
     backendClient: {

@@ -57,6 +57,26 @@ export const SERVE_OPTIONS = {
     help: 'where user mixins are kept',
     group: 'Rules and state',
   },
+  store: {
+    kind: 'string',
+    arg: 'URL',
+    help: 'keep user mixins in Redis, shared by every instance: redis://[:password@]host[:port][/db] (rediss:// for TLS); default: a file in --state-dir, for one instance',
+    group: 'Rules and state',
+  },
+  'store-timeout': {
+    kind: 'duration',
+    default: '2s',
+    arg: 'T',
+    help: 'time for the Redis store to answer (and to connect); then 503 for requests that need it',
+    group: 'Rules and state',
+  },
+  workers: {
+    kind: 'string',
+    default: '1',
+    arg: 'N',
+    help: "processes serving the port (node:cluster); 'auto': one per core",
+    group: 'Listening',
+  },
   backend: {
     kind: 'url',
     arg: 'URL',
