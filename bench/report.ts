@@ -11,6 +11,8 @@ export interface Round extends WrkResult {
   /** The simulator's CPU per request in µs (the backend work behind each request). */
   backendCpuPerRequestUs: number;
   wrkCpuPerRequestUs: number;
+  /** CPU per request in µs of a process the target relies on besides the backend (its Redis). */
+  sideCpuPerRequestUs?: number;
   /** Highest resident memory of the measured process sampled during the round. */
   rssMaxMb: number;
   /** Status of a probe request just before the rounds. */

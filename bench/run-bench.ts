@@ -42,6 +42,7 @@ const PARTS = [
   'no-token',
   'startup',
   'workers',
+  'store',
 ];
 
 const USAGE = `Usage: npm run bench -- [options]
@@ -139,6 +140,8 @@ interface Target {
   connections?: number;
   /** Count the process's cluster workers too. */
   tree?: boolean;
+  /** Also read this process's CPU (a store the target uses). */
+  side?: Started;
 }
 
 interface Bench {
@@ -169,7 +172,8 @@ async function measure(
   const sampler = setInterval(() => {
     rssMax = Math.max(rssMax, rssMb(t.proc.pid, t.tree));
   }, 200);
-  const [cpu0, sim0] = [cpu(), cpuSeconds(b.sim.pid)];
+  const sideCpu = () => (t.side ? cpuSeconds(t.side.pid) : 0);
+  const [cpu0, sim0, side0] = [cpu(), cpuSeconds(b.sim.pid), sideCpu()];
   const w = await runWrk({
     url: t.url,
     seconds,
@@ -178,7 +182,7 @@ async function measure(
     headers: t.headers,
     ...(b.otherCore === undefined ? {} : { core: b.otherCore }),
   });
-  const [cpu1, sim1] = [cpu(), cpuSeconds(b.sim.pid)];
+  const [cpu1, sim1, side1] = [cpu(), cpuSeconds(b.sim.pid), sideCpu()];
   clearInterval(sampler);
   rssMax = Math.max(rssMax, rssMb(t.proc.pid, t.tree));
   const perRequest = (s: number) => (w.requests > 0 ? (s / w.requests) * 1e6 : Number.NaN);
@@ -189,6 +193,7 @@ async function measure(
     cpuPerRequestUs: perRequest(cpu1 - cpu0),
     backendCpuPerRequestUs: perRequest(sim1 - sim0),
     wrkCpuPerRequestUs: perRequest(w.cpuSeconds),
+    ...(t.side ? { sideCpuPerRequestUs: perRequest(side1 - side0) } : {}),
     rssMaxMb: rssMax,
     status,
   };
@@ -377,6 +382,7 @@ async function run(o: Options): Promise<void> {
     }
 
     const workers = await workerRounds(b, bin, serveArgs, entity, auth);
+    const store = await storeRounds(b, occi, serveArgs, entity, auth);
     await Promise.all([occi.stop(), bare.stop(), baseline?.stop()]);
     await sim.stop();
     const after = machine(o, wrkVersion);
@@ -387,6 +393,7 @@ async function run(o: Options): Promise<void> {
       startupCpu,
       workers,
       workersRan: runs(o, 'workers'),
+      store,
     };
     const rows = summarise(b.rounds, extras);
     const against = o.baseline ? baselineRows(b.rounds, extras) : [];
@@ -453,6 +460,47 @@ async function workerRounds(
     one: pick(unpinned.rounds, 'workers', 'workers-1'),
     two: pick(unpinned.rounds, 'workers', 'workers-2'),
   };
+}
+
+/**
+ * Issue 16: what the shared store costs a request. GET /compute/{id} with `--store redis://` (a
+ * redis-server on loopback, read on every request) against the file store, and Redis's own CPU.
+ */
+async function storeRounds(
+  b: Bench,
+  occi: Started,
+  serveArgs: string[],
+  entity: string,
+  auth: Record<string, string>,
+): Promise<{ file: Round[]; redis: Round[] } | undefined> {
+  if (!runs(b.o, 'store')) return undefined;
+  if (hasCommand('redis-server', ['--version']) === undefined) {
+    b.log('bench: no redis-server (Debian: apt-get install redis-server); store rows skipped');
+    return undefined;
+  }
+  b.log('bench: GET /compute/{id} with the Redis store against the file store');
+  const port = await freePort();
+  const redis = await start(
+    'redis',
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { core: b.otherCore, banner: /()Ready to accept connections/ },
+  );
+  const banner = /serving OCCI on (http:\/\/\S+) /;
+  const url = `redis://127.0.0.1:${port}/0`;
+  const withRedis = await start('snf-occi redis', 'node', [...serveArgs, '--port', '0', '--store', url], {
+    core: b.serverCore,
+    banner,
+  });
+  try {
+    await interleave(b, 'store', [
+      { name: 'file', proc: occi, url: occi.url + entity, headers: auth },
+      { name: 'redis', proc: withRedis, url: withRedis.url + entity, headers: auth, side: redis },
+    ]);
+  } finally {
+    await Promise.all([withRedis.stop(), redis.stop()]);
+  }
+  return { file: pick(b.rounds, 'store', 'file'), redis: pick(b.rounds, 'store', 'redis') };
 }
 
 process.once('SIGINT', () => {

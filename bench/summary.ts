@@ -11,6 +11,8 @@ export interface Extras {
   workers: { one: Round[]; two: Round[] } | undefined;
   /** Whether the workers part was asked for (its row says n/a when `serve --workers` is missing). */
   workersRan: boolean;
+  /** GET compute with the file store and with Redis (issue 16), when redis-server is there. */
+  store?: { file: Round[]; redis: Round[] } | undefined;
 }
 
 export function summarise(rounds: Round[], x: Extras): Row[] {
@@ -171,6 +173,30 @@ export function summarise(rounds: Round[], x: Extras): Row[] {
       reference: '—',
       ratio: '—',
       goal: '≥ 1.6×',
+    });
+  }
+  if (x.store) {
+    const file = x.store.file;
+    const redis = x.store.redis;
+    rows.push({
+      metric: 'GET /compute/{id} CPU per request (µs), --store redis vs the file store (issue 16)',
+      snfOcci: s(redis, (r) => r.cpuPerRequestUs),
+      reference: s(file, (r) => r.cpuPerRequestUs),
+      ratio: ratio(
+        m(redis, (r) => r.cpuPerRequestUs),
+        m(file, (r) => r.cpuPerRequestUs),
+      ),
+      goal: '(context: a Redis read per request)',
+    });
+    rows.push({
+      metric: 'GET /compute/{id} req/s, --store redis vs the file store; redis-server CPU per request (µs)',
+      snfOcci: `${s(redis, (r) => r.rps)}; redis ${s(redis, (r) => r.sideCpuPerRequestUs ?? Number.NaN)}`,
+      reference: s(file, (r) => r.rps),
+      ratio: ratio(
+        m(redis, (r) => r.rps),
+        m(file, (r) => r.rps),
+      ),
+      goal: '(context)',
     });
   }
   const getRounds = rounds.filter((r) => r.scenario.startsWith('get-'));
