@@ -46,44 +46,67 @@ function describe(url: string): string {
   return `${u.protocol === 'rediss:' ? 'rediss' : 'redis'} ${u.hostname}:${u.port || '6379'}/${db}`;
 }
 
+class DeadlineError extends Error {}
+
+/** `work`, or a DeadlineError after `ms`. */
+async function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DeadlineError(`no answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function newClient(url: string, timeoutMs: number, reconnect: () => boolean): RedisClientType {
+  return createClient({
+    url,
+    // Fail at once while disconnected, rather than queue requests until Redis is back.
+    disableOfflineQueue: true,
+    socket: {
+      connectTimeout: timeoutMs,
+      reconnectStrategy: (retries: number, cause: Error) =>
+        reconnect() ? Math.min(50 * 2 ** retries, 1_000) : cause,
+    },
+  });
+}
+
 export class RedisMixinStore implements MixinStore {
   private readonly parsed = new ParsedMixins();
   private down = false;
+  private closed = false;
 
   private constructor(
-    private readonly client: RedisClientType,
+    private client: RedisClientType,
     private readonly salt: string,
     readonly description: string,
-    private readonly log: StoreLog,
-  ) {}
+    private readonly url: string,
+    private readonly options: RedisStoreOptions,
+  ) {
+    this.watch(client);
+  }
 
   /** Connects and reads (or sets) the shared salt; rejects when Redis cannot be reached now. */
   static async connect(url: string, options: RedisStoreOptions): Promise<RedisMixinStore> {
     const description = describe(url);
+    // At start-up an unreachable store is an error to report; later, reconnect for ever.
     let started = false;
-    const client: RedisClientType = createClient({
-      url,
-      // Fail at once while disconnected, rather than queue requests until Redis is back.
-      disableOfflineQueue: true,
-      commandOptions: { timeout: options.timeoutMs },
-      socket: {
-        connectTimeout: options.timeoutMs,
-        // At start-up an unreachable store is an error to report; later, reconnect for ever.
-        reconnectStrategy: (retries: number, cause: Error) =>
-          started ? Math.min(50 * 2 ** retries, 1_000) : cause,
-      },
-    });
-    let store: RedisMixinStore | undefined;
-    client.on('error', (e: Error) => store?.lost(e));
-    client.on('ready', () => store?.back());
+    const client = newClient(url, options.timeoutMs, () => started);
+    client.on('error', () => {}); // reported by connect()'s rejection
     try {
-      await client.connect();
-      await client.set(SALT_KEY, randomBytes(16).toString('hex'), { NX: true });
-      const salt = await client.get(SALT_KEY);
+      await withDeadline(client.connect(), options.timeoutMs);
+      await withDeadline(
+        client.set(SALT_KEY, randomBytes(16).toString('hex'), { NX: true }),
+        options.timeoutMs,
+      );
+      const salt = await withDeadline(client.get(SALT_KEY), options.timeoutMs);
       if (typeof salt !== 'string') throw new Error('the salt did not read back');
+      client.removeAllListeners('error');
       started = true;
-      store = new RedisMixinStore(client, salt, description, options.log);
-      return store;
+      return new RedisMixinStore(client, salt, description, url, options);
     } catch (e) {
       if (client.isOpen) client.destroy();
       throw new Error(`the user mixin store (${description}) cannot be reached: ${(e as Error).message}`);
@@ -105,8 +128,8 @@ export class RedisMixinStore implements MixinStore {
     return updateBySwap(
       () => this.read(userKey),
       (expected, next) =>
-        this.command(async () => {
-          const done = await this.client.eval(SWAP, {
+        this.command(async (client) => {
+          const done = await client.eval(SWAP, {
             keys: [userEntry(userKey)],
             arguments: [expected ?? '', next ?? ''],
           });
@@ -122,11 +145,12 @@ export class RedisMixinStore implements MixinStore {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     if (this.client.isOpen) await this.client.close().catch(() => this.client.destroy());
   }
 
   private read(userKey: string): Promise<string | undefined> {
-    return this.command(async () => (await this.client.get(userEntry(userKey))) ?? undefined);
+    return this.command(async (client) => (await client.get(userEntry(userKey))) ?? undefined);
   }
 
   private parse(userKey: string, raw: string | undefined): readonly Mixin[] {
@@ -134,7 +158,7 @@ export class RedisMixinStore implements MixinStore {
       return this.parsed.get(userKey, raw);
     } catch (e) {
       // Not written by snf-occi: serve the user as having none (the next update replaces it).
-      this.log.warn('user mixin store: an entry is not a list of mixins; ignored', {
+      this.options.log.warn('user mixin store: an entry is not a list of mixins; ignored', {
         store: this.description,
         error: (e as Error).message,
       });
@@ -142,21 +166,45 @@ export class RedisMixinStore implements MixinStore {
     }
   }
 
-  /** Runs a command; any failure to get an answer is the store being unavailable (503). */
-  private async command<T>(run: () => Promise<T>): Promise<T> {
-    if (!this.client.isReady) throw storeUnavailable(this.description);
-    try {
-      return await run();
-    } catch (e) {
-      this.lost(e as Error);
+  /**
+   * Runs a command; any failure to get an answer in time is the store being unavailable (503).
+   * node-redis bounds only the time to send a command, not to get its answer: a Redis that hangs
+   * would hold every request, so past the deadline the connection is dropped for a new one.
+   */
+  private async command<T>(run: (client: RedisClientType) => Promise<T>): Promise<T> {
+    const client = this.client;
+    if (!client.isReady) {
+      this.lost(new Error('not connected'));
       throw storeUnavailable(this.description);
     }
+    try {
+      const answer = await withDeadline(run(client), this.options.timeoutMs);
+      this.back();
+      return answer;
+    } catch (e) {
+      this.lost(e as Error);
+      if (e instanceof DeadlineError) this.reconnect(client);
+      throw storeUnavailable(this.description);
+    }
+  }
+
+  private reconnect(stale: RedisClientType): void {
+    if (this.client !== stale || this.closed) return;
+    this.client = newClient(this.url, this.options.timeoutMs, () => true);
+    this.watch(this.client);
+    this.client.connect().catch(() => undefined); // retried by the reconnect strategy
+    stale.destroy();
+  }
+
+  private watch(client: RedisClientType): void {
+    client.on('error', (e: Error) => this.lost(e));
+    client.on('ready', () => this.back());
   }
 
   private lost(e: Error): void {
     if (this.down) return;
     this.down = true;
-    this.log.warn('user mixin store unavailable; requests that need it are answered 503', {
+    this.options.log.warn('user mixin store unavailable; requests that need it are answered 503', {
       store: this.description,
       error: e.message,
     });
@@ -165,6 +213,6 @@ export class RedisMixinStore implements MixinStore {
   private back(): void {
     if (!this.down) return;
     this.down = false;
-    this.log.info?.('user mixin store reachable again', { store: this.description });
+    this.options.log.info?.('user mixin store reachable again', { store: this.description });
   }
 }

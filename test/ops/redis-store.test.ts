@@ -143,6 +143,36 @@ describe.skipIf(!redisAvailable)('the Redis store, on a real redis-server', () =
     expect(log.lines.some((l) => l.level === 'info' && l.message.includes('reachable again'))).toBe(true);
   }, 40_000);
 
+  it('answers 503 within the store timeout when Redis hangs, and serves again when it resumes', async () => {
+    const log = recordingLog();
+    const store = await open(log);
+    const key = store.userKey('user:hang');
+    await store.update(key, () => [mixin('before-hang')]);
+    redis.pause();
+    try {
+      const started = Date.now();
+      await expect(store.list(key)).rejects.toMatchObject({ status: 503 });
+      // Bounded by the 1 s command timeout (plus scheduling), not by the hang.
+      expect(Date.now() - started).toBeLessThan(5_000);
+      await expect(store.update(key, (o) => [...o, mixin('during-hang')])).rejects.toMatchObject({
+        status: 503,
+      });
+    } finally {
+      redis.resume();
+    }
+    const back = await waitFor(
+      'the store to answer again',
+      () =>
+        store.list(key).then(
+          (m) => m,
+          () => undefined,
+        ),
+      20_000,
+    );
+    expect(back.map((m) => m.term)).toEqual(['before-hang']);
+    expect(log.lines.filter((l) => l.level === 'warn')).toHaveLength(1);
+  }, 40_000);
+
   it('refuses to open a store it cannot reach, naming it without the password', async () => {
     const port = await freePort();
     const failure = await RedisMixinStore.connect(`redis://:hunter2@127.0.0.1:${port}/3`, {

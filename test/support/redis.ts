@@ -40,6 +40,9 @@ export interface TestRedis {
   stop(): Promise<void>;
   /** Starts it again on the same port, with the same data. */
   start(): Promise<void>;
+  /** SIGSTOP: connections stay open and nothing answers (a hung server); resume() ends it. */
+  pause(): void;
+  resume(): void;
   close(): Promise<void>;
 }
 
@@ -83,7 +86,10 @@ export async function startRedis(password?: string): Promise<TestRedis> {
     url: `redis://${auth}127.0.0.1:${port}/0`,
     stop,
     start,
+    pause: () => proc?.kill('SIGSTOP'),
+    resume: () => proc?.kill('SIGCONT'),
     async close() {
+      proc?.kill('SIGCONT');
       await stop();
       await rm(dir, { recursive: true, force: true });
     },
