@@ -2,22 +2,11 @@
 // bin/snf-occi.js, ready once they print their listening line, and a load loop of OCCI requests
 // that records every answer (or the error instead of one) with when it started and ended.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 export const BIN = fileURLToPath(new URL('../../bin/snf-occi.js', import.meta.url));
 
-/** A port free right now (the OS picks it; the caller binds it again soon after). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../support/ports.js';
 
 export interface Child {
   readonly process: ChildProcess;

@@ -7,7 +7,8 @@ import { conflict, OcciError } from '../../src/occi/errors.js';
 import type { Mixin } from '../../src/occi/model.js';
 import { MAX_UPDATE_ATTEMPTS, updateBySwap } from '../../src/store/mixin-store.js';
 import { RedisMixinStore } from '../../src/store/redis-store.js';
-import { freePort, redisAvailable, startRedis, type TestRedis } from '../support/redis.js';
+import { freePort } from '../support/ports.js';
+import { redisAvailable, startRedis, type TestRedis } from '../support/redis.js';
 import { spawnSnfOcci, waitFor } from './ops-stack.js';
 
 const mixin = (term: string): Mixin => ({
@@ -36,6 +37,16 @@ function recordingLog() {
     info: (message: string, fields?: Record<string, unknown>) =>
       lines.push({ level: 'info', message, ...(fields ? { fields } : {}) }),
   };
+}
+
+/** A user's mixins, once the store answers again after an outage. */
+function answering(store: RedisMixinStore, key: string) {
+  const list = () =>
+    store.list(key).then(
+      (m) => m,
+      () => undefined,
+    );
+  return waitFor('the store to answer again', list, 20_000);
 }
 
 let redis: TestRedis;
@@ -125,15 +136,7 @@ describe.skipIf(!redisAvailable)('the Redis store, on a real redis-server', () =
     await expect(store.update(key, (o) => [...o, mixin('lost')])).rejects.toMatchObject({ status: 503 });
     expect(await store.check()).toBe('unavailable');
     await redis.start();
-    const back = await waitFor(
-      'the store to answer again',
-      () =>
-        store.list(key).then(
-          (m) => m,
-          () => undefined,
-        ),
-      20_000,
-    );
+    const back = await answering(store, key);
     expect(back.map((m) => m.term)).toEqual(['kept']);
     expect(await store.check()).toBe('ok');
     const warnings = log.lines.filter((l) => l.level === 'warn');
@@ -160,15 +163,7 @@ describe.skipIf(!redisAvailable)('the Redis store, on a real redis-server', () =
     } finally {
       redis.resume();
     }
-    const back = await waitFor(
-      'the store to answer again',
-      () =>
-        store.list(key).then(
-          (m) => m,
-          () => undefined,
-        ),
-      20_000,
-    );
+    const back = await answering(store, key);
     expect(back.map((m) => m.term)).toEqual(['before-hang']);
     expect(log.lines.filter((l) => l.level === 'warn')).toHaveLength(1);
   }, 40_000);

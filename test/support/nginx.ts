@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { makeCertificate, waitFor } from '../ops/ops-stack.js';
 import { REPO_DIR } from './e2e-stack.js';
-import { freePort } from './redis.js';
+import { freePort } from './ports.js';
 
 const NGINX = '/usr/sbin/nginx';
 export const nginxAvailable = existsSync(NGINX) || !!process.env.CI; // in CI a missing nginx fails
