@@ -10,16 +10,16 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { formatProblem } from '../mapping/problems.js';
 import type { RuleSet } from '../mapping/load-rules.js';
 import { explain } from './explain.js';
-import type { ServerMetrics } from './metrics.js';
+import type { MetricsText } from './metrics.js';
 import { serveMetrics } from './metrics-listener.js';
 import { readBody } from './request-io.js';
-import type { RuleReloader } from './rule-reloader.js';
+import type { Reloads } from './rule-reloader.js';
 
 export interface AdminOptions {
   token: string;
-  reloader?: RuleReloader;
+  reloader?: Reloads;
   ruleSet(): RuleSet;
-  metrics?: ServerMetrics;
+  metrics?: MetricsText;
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {
