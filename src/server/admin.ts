@@ -28,6 +28,10 @@ function json(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
+function unavailable(res: ServerResponse, what: string): void {
+  json(res, 503, { error: { code: 503, message: `${what}; try again shortly` } });
+}
+
 function authorised(req: IncomingMessage, token: string): boolean {
   const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
   const given = req.headers['x-admin-token'] ?? bearer;
@@ -56,7 +60,9 @@ export async function handleAdmin(
       return json(res, 409, {
         error: { code: 409, message: 'this server was not started from a rules directory' },
       });
-    const outcome = await admin.reloader.reload('admin request');
+    // With workers, the reload is the primary's: it may not answer (going away, overloaded).
+    const outcome = await admin.reloader.reload('admin request').catch(() => undefined);
+    if (!outcome) return unavailable(res, 'the reload did not complete');
     return json(res, outcome.ok ? 200 : 422, {
       ok: outcome.ok,
       generation: outcome.generation,
@@ -73,7 +79,9 @@ export async function handleAdmin(
     });
   }
   if (path === '/_admin/metrics' && admin.metrics && (method === 'GET' || method === 'HEAD'))
-    return serveMetrics(res, admin.metrics);
+    return serveMetrics(res, admin.metrics).catch(() =>
+      unavailable(res, 'the metrics could not be gathered'),
+    );
   if (path === '/_admin/explain' && method === 'POST') {
     let input: { method?: unknown; path?: unknown; headers?: unknown; body?: unknown };
     try {

@@ -21,7 +21,7 @@ export async function startMetricsListener(options: {
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]!;
     const done = (e: unknown) => {
-      if (!res.headersSent) res.writeHead(500).end(`${(e as Error)?.message ?? e}\n`);
+      if (!res.headersSent) res.writeHead(503).end(`${(e as Error)?.message ?? e}\n`);
     };
     if (HEALTH_PATHS.has(path)) return void answerHealth(req, res, path, options.readiness).catch(done);
     if (path === '/metrics' && (req.method === 'GET' || req.method === 'HEAD'))
