@@ -10,22 +10,26 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { formatProblem } from '../mapping/problems.js';
 import type { RuleSet } from '../mapping/load-rules.js';
 import { explain } from './explain.js';
-import type { ServerMetrics } from './metrics.js';
+import type { MetricsText } from './metrics.js';
 import { serveMetrics } from './metrics-listener.js';
 import { readBody } from './request-io.js';
-import type { RuleReloader } from './rule-reloader.js';
+import type { Reloads } from './rule-reloader.js';
 
 export interface AdminOptions {
   token: string;
-  reloader?: RuleReloader;
+  reloader?: Reloads;
   ruleSet(): RuleSet;
-  metrics?: ServerMetrics;
+  metrics?: MetricsText;
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {
   const text = `${JSON.stringify(body, null, 2)}\n`;
   res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
   res.end(text);
+}
+
+function unavailable(res: ServerResponse, what: string): void {
+  json(res, 503, { error: { code: 503, message: `${what}; try again shortly` } });
 }
 
 function authorised(req: IncomingMessage, token: string): boolean {
@@ -56,7 +60,9 @@ export async function handleAdmin(
       return json(res, 409, {
         error: { code: 409, message: 'this server was not started from a rules directory' },
       });
-    const outcome = await admin.reloader.reload('admin request');
+    // With workers, the reload is the primary's: it may not answer (going away, overloaded).
+    const outcome = await admin.reloader.reload('admin request').catch(() => undefined);
+    if (!outcome) return unavailable(res, 'the reload did not complete');
     return json(res, outcome.ok ? 200 : 422, {
       ok: outcome.ok,
       generation: outcome.generation,
@@ -73,7 +79,9 @@ export async function handleAdmin(
     });
   }
   if (path === '/_admin/metrics' && admin.metrics && (method === 'GET' || method === 'HEAD'))
-    return serveMetrics(res, admin.metrics);
+    return serveMetrics(res, admin.metrics).catch(() =>
+      unavailable(res, 'the metrics could not be gathered'),
+    );
   if (path === '/_admin/explain' && method === 'POST') {
     let input: { method?: unknown; path?: unknown; headers?: unknown; body?: unknown };
     try {

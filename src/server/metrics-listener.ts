@@ -4,9 +4,9 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { answerHealth, HEALTH_PATHS, type ReadinessCheck } from './health.js';
-import type { ServerMetrics } from './metrics.js';
+import type { MetricsText } from './metrics.js';
 
-export async function serveMetrics(res: import('node:http').ServerResponse, metrics: ServerMetrics) {
+export async function serveMetrics(res: import('node:http').ServerResponse, metrics: MetricsText) {
   const text = await metrics.text();
   res.writeHead(200, { 'Content-Type': metrics.contentType, 'Content-Length': Buffer.byteLength(text) });
   res.end(text);
@@ -15,13 +15,13 @@ export async function serveMetrics(res: import('node:http').ServerResponse, metr
 export async function startMetricsListener(options: {
   host: string;
   port: number;
-  metrics: ServerMetrics;
+  metrics: MetricsText;
   readiness: ReadinessCheck;
 }): Promise<{ url: string; close(): Promise<void> }> {
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]!;
     const done = (e: unknown) => {
-      if (!res.headersSent) res.writeHead(500).end(`${(e as Error)?.message ?? e}\n`);
+      if (!res.headersSent) res.writeHead(503).end(`${(e as Error)?.message ?? e}\n`);
     };
     if (HEALTH_PATHS.has(path)) return void answerHealth(req, res, path, options.readiness).catch(done);
     if (path === '/metrics' && (req.method === 'GET' || req.method === 'HEAD'))

@@ -8,7 +8,13 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 // Seconds; OCCI requests range from a cached GET (ms) to creates that wait on the backend (tens of s).
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
-export class ServerMetrics {
+/** A Prometheus text exposition: one server's registry, or a cluster's workers aggregated. */
+export interface MetricsText {
+  text(): Promise<string>;
+  readonly contentType: string;
+}
+
+export class ServerMetrics implements MetricsText {
   readonly registry = new Registry();
 
   readonly requests = new Counter({
@@ -63,7 +69,8 @@ export class ServerMetrics {
 
   readonly ruleGeneration = new Gauge({
     name: 'snf_occi_rules_generation',
-    help: 'Generation of the rule set being served',
+    help: 'Generation of the rule set being served (with workers: the oldest any of them serves)',
+    aggregator: 'min',
     registers: [this.registry],
   });
 
@@ -80,6 +87,12 @@ export class ServerMetrics {
     registers: [this.registry],
   });
 
+  readonly workerRestarts = new Counter({
+    name: 'snf_occi_worker_restarts_total',
+    help: 'Workers (serve --workers) started again after one died unexpectedly',
+    registers: [this.registry],
+  });
+
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
     // Present from the start, so that dashboards and alerts see zeros rather than no series.
@@ -89,6 +102,7 @@ export class ServerMetrics {
     }
     for (const result of ['hit', 'miss', 'refresh-failed']) this.templateCache.inc({ result }, 0);
     this.orphans.inc(0);
+    this.workerRestarts.inc(0);
   }
 
   /** The Prometheus text exposition. */

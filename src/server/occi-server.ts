@@ -15,12 +15,12 @@ import { SERVER_HEADER } from '../version.js';
 import { createReadiness, type ReadinessCheck } from './health.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import { createLog, type Log } from './log.js';
-import { ServerMetrics } from './metrics.js';
+import { type MetricsText, ServerMetrics } from './metrics.js';
 import { startMetricsListener } from './metrics-listener.js';
 import { type AppState, createOcciHandler } from './occi-app.js';
 import { type LocationBase, reachable } from './public-locations.js';
 import { RequestEnvelope } from './request-envelope.js';
-import { RuleReloader } from './rule-reloader.js';
+import { type Reloads, RuleReloader } from './rule-reloader.js';
 
 export interface OcciServerOptions {
   host?: string;
@@ -52,6 +52,10 @@ export interface OcciServerOptions {
   readinessCacheMs?: number;
   /** Also serve /metrics, /healthz and /readyz, without a token, on this address. */
   metricsListener?: { host: string; port: number };
+  /** What POST /_admin/reload asks (default: this server's reloader); a cluster worker's primary. */
+  reloads?: Reloads;
+  /** What /_admin/metrics serves (default: `metrics`); a cluster worker's, the whole cluster's. */
+  metricsText?: MetricsText;
 }
 
 export interface RunningOcciServer {
@@ -64,6 +68,7 @@ export interface RunningOcciServer {
   setRuleSet(ruleSet: RuleSet): void;
   /** Reloads the rules from rulesDir (as SIGHUP does); undefined without one. */
   reloader?: RuleReloader;
+  readiness: ReadinessCheck;
   state(): AppState;
   /**
    * Stops accepting connections, gives requests in flight `timeoutMs` (default: the shutdown
@@ -115,8 +120,14 @@ export async function startOcciServer(options: OcciServerOptions): Promise<Runni
         },
       )
     : undefined;
+  const reloads = options.reloads ?? reloader;
   if (options.adminToken)
-    state.admin = { token: options.adminToken, reloader, ruleSet: () => state.ruleSet, metrics };
+    state.admin = {
+      token: options.adminToken,
+      ...(reloads ? { reloader: reloads } : {}),
+      ruleSet: () => state.ruleSet,
+      metrics: options.metricsText ?? metrics,
+    };
   if (reloader && options.watchRules) reloader.watch();
   const readiness: ReadinessCheck = createReadiness({
     rulesLoaded: () => state.ruleSet.files.length > 0,
@@ -211,6 +222,7 @@ export async function startOcciServer(options: OcciServerOptions): Promise<Runni
       metrics.ruleGeneration.set(ruleSet.generation);
     },
     state: () => state,
+    readiness,
     ...(reloader ? { reloader } : {}),
     shutdown,
     close: async () => {

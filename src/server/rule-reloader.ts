@@ -15,10 +15,15 @@ export interface ReloadOutcome {
   problems: Problem[];
 }
 
-export class RuleReloader {
-  private readonly watchers = new Map<string, FSWatcher>();
-  private closed = false;
-  private timer: NodeJS.Timeout | undefined;
+/** What reloads the rules for an admin request: this process's reloader, or a cluster's primary. */
+export interface Reloads {
+  reload(reason: string): Promise<ReloadOutcome>;
+  /** The last reload's outcome, if any. */
+  readonly last: ReloadOutcome | undefined;
+}
+
+export class RuleReloader implements Reloads {
+  private watcher: RulesWatcher | undefined;
   private running: Promise<ReloadOutcome> | undefined;
   private again = false;
   last: ReloadOutcome | undefined;
@@ -78,12 +83,37 @@ export class RuleReloader {
     return this.running;
   }
 
-  /**
-   * Watches the directory and each directory below it (non-recursive watchers on directories
-   * survive editors replacing files, which recursive watches on Linux do not always report).
-   * Bursts of changes (an editor saving) become one reload.
-   */
+  /** Reloads on every change in the rules directory (see RulesWatcher). */
   watch(): void {
+    this.watcher ??= new RulesWatcher(
+      this.dir,
+      this.log,
+      this.debounceMs,
+      () => void this.reload('file change'),
+    );
+  }
+
+  close(): void {
+    this.watcher?.close();
+  }
+}
+
+/**
+ * Watches a rules directory and each directory below it (non-recursive watchers on directories
+ * survive editors replacing files, which recursive watches on Linux do not always report), and
+ * calls `changed` once per burst of changes (an editor saving).
+ */
+export class RulesWatcher {
+  private readonly watchers = new Map<string, FSWatcher>();
+  private closed = false;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly dir: string,
+    private readonly log: Log,
+    private readonly debounceMs: number,
+    private readonly changed: () => void,
+  ) {
     void this.refreshWatchers();
   }
 
@@ -110,7 +140,7 @@ export class RuleReloader {
           if (file && !/\.ya?ml$/.test(String(file)) && !file.includes('.')) void this.refreshWatchers();
           if (file && !/\.ya?ml$/.test(String(file))) return;
           clearTimeout(this.timer);
-          this.timer = setTimeout(() => void this.reload('file change'), this.debounceMs);
+          this.timer = setTimeout(this.changed, this.debounceMs);
         });
         w.on('error', () => {
           w.close();
