@@ -9,8 +9,8 @@
 // (docs/operations.md has the figures). Files are found from the package root
 // (src/package-root.ts), not relative to the module, so mappings/ and schemas/ resolve from dist/.
 // Building needs the devDependencies (esbuild): `npm ci`, not `npm ci --omit=dev`.
-import { readFile, rm } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import standalone from 'ajv/dist/standalone/index.js';
 import { build } from 'esbuild';
@@ -62,6 +62,34 @@ export async function buildDist() {
     sourcemap: true,
     logLevel: 'warning',
   });
+  await prepareShippedRules();
+}
+
+/**
+ * Writes dist/prepared-rules.json: the shipped rule files parsed once here (data and positions),
+ * so that a start reads them instead of parsing their YAML (src/mapping/prepared-rules.ts). The
+ * tool doing it is bundled into dist/ for the time it runs, so that it finds the package root.
+ */
+async function prepareShippedRules() {
+  const tool = `${root}dist/prepare-rules.tmp.mjs`;
+  try {
+    await build({
+      entryPoints: [`${root}src/mapping/prepared-rules.ts`],
+      outfile: tool,
+      bundle: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      banner: {
+        js: "import { createRequire as __snfOcciCreateRequire } from 'node:module'; const require = __snfOcciCreateRequire(import.meta.url);",
+      },
+      logLevel: 'warning',
+    });
+    const { prepareRules, PREPARED_RULES_FILE } = await import(pathToFileURL(tool).href);
+    await writeFile(PREPARED_RULES_FILE, JSON.stringify(await prepareRules(`${root}mappings`)));
+  } finally {
+    await rm(tool, { force: true });
+  }
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await buildDist();

@@ -28,6 +28,8 @@ export interface Expression {
   /** False when the expression runs on the jsonata library (see fallbackReason). */
   readonly compiled: boolean;
   readonly fallbackReason?: string;
+  /** jsonata's AST of the source (as `jsonata(source).ast()`), for checks at load: read, never changed. */
+  readonly ast?: unknown;
   /** Synchronous when compiled; a Promise only on the jsonata fallback. */
   evaluate(input: unknown, scope?: Scope | Record<string, unknown>, budget?: Budget): unknown;
 }
@@ -110,6 +112,7 @@ function build(source: string, forceLibrary: boolean): Expression {
       freeVariables,
       calledFunctions,
       compiled: true,
+      ast,
       evaluate(input, scope, budget = new Budget()) {
         const saved = enter({ budget, scope: asScope(scope), root: input });
         const depth = budget.depth;
@@ -132,6 +135,7 @@ function build(source: string, forceLibrary: boolean): Expression {
     calledFunctions,
     compiled: false,
     fallbackReason,
+    ast,
     async evaluate(input, scope, budget = new Budget()) {
       try {
         return exportValue(await fallback.evaluate(input, asScope(scope), budget, names), true);

@@ -1,7 +1,7 @@
 // Loads a rule set from a directory of YAML rule files: reads them all (asynchronously, so that a
-// reload never blocks traffic), parses them with positions, validates them against the schema and
-// cross-checks them. All problems are reported together; a rule set is produced only when there
-// are none.
+// reload never blocks traffic), parses them with positions (or takes the build's parse of a
+// shipped file, see prepared-rules.ts), validates them against the schema and cross-checks them.
+// All problems are reported together; a rule set is produced only when there are none.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { CategoryRegistry } from '../occi/registry.js';
@@ -10,7 +10,8 @@ import { compileMapping } from './compile/index.js';
 import type { MappingPlans } from './plan.js';
 import { type Problem, problem } from './problems.js';
 import { checkSchema } from './schema-check.js';
-import { type CheckedFile, parseSourceFile } from './source-file.js';
+import { readPreparedRules, sourceFileFor } from './prepared-rules.js';
+import type { CheckedFile } from './source-file.js';
 
 export interface RuleSet {
   /** The provider's categories: the Core kinds and everything the rule files declare. */
@@ -69,6 +70,7 @@ export async function loadRules(dir: string, options: { displayRoot?: string } =
   }
   const files: CheckedFile[] = [];
   const problems: Problem[] = [];
+  const prepared = await readPreparedRules();
   for (const path of paths) {
     let text: string;
     try {
@@ -79,7 +81,7 @@ export async function loadRules(dir: string, options: { displayRoot?: string } =
       );
       continue;
     }
-    const file = parseSourceFile(display(path), text);
+    const file = sourceFileFor(prepared, display(path), text);
     const version = (file.data as { version?: unknown } | undefined)?.version;
     if (version === 1) {
       problems.push(

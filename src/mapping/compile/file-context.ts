@@ -43,7 +43,7 @@ export class FileContext {
     try {
       const compiled = compileExpression(source);
       if (input === 'empty') {
-        const field = rootField(jsonata(source).ast());
+        const field = rootField(compiled.ast ?? jsonata(source).ast());
         if (field) {
           this.problems.push(
             problem(

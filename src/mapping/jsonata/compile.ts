@@ -24,6 +24,7 @@ import {
   isSeq,
   KEEP,
   lookup,
+  madeObject,
   OUTER,
   seq,
   seqOf,
@@ -599,7 +600,7 @@ function compileGroup(group: { lhs: [Node, Node][]; position?: number }, scope: 
       : undefined;
   return (input, frame) => {
     if (direct && !Array.isArray(input)) {
-      const result: Record<string, unknown> = Object.create(null);
+      const result = madeObject();
       for (const d of direct) {
         const value = d.value(input, frame);
         if (value !== undefined) result[d.key] = value;
@@ -627,7 +628,7 @@ function compileGroup(group: { lhs: [Node, Node][]; position?: number }, scope: 
         }
       }
     }
-    const result: Record<string, unknown> = Object.create(null);
+    const result = madeObject();
     let count = 0;
     for (const key of Object.keys(groups)) {
       const entry = groups[key]!;

@@ -16,6 +16,7 @@ import {
   isSeq,
   keysOf,
   lookup as lookupValue,
+  madeObject,
   seq,
   string as stringOf,
 } from './values.js';
@@ -442,7 +443,7 @@ def('reduce', '<afj?:j>', 3, (sequence: unknown[] | undefined, func: unknown, in
   return result;
 });
 def('sift', '<o-f?:o>', 2, (arg: Record<string, unknown>, func: unknown) => {
-  const result: Record<string, unknown> = Object.create(null);
+  const result = madeObject();
   for (const key of keysOf(arg)) {
     if (boolean(call(func, hofArgs(func, arg[key], key, arg)))) result[key] = arg[key];
   }
@@ -490,7 +491,7 @@ function spread(arg: unknown): unknown {
   if (arg !== null && typeof arg === 'object' && !(arg as { _jsonata_lambda?: unknown })._jsonata_lambda) {
     const result = seq();
     for (const key of keysOf(arg)) {
-      const obj: Record<string, unknown> = Object.create(null);
+      const obj = madeObject();
       obj[key] = (arg as Record<string, unknown>)[key];
       result.push(obj);
     }
@@ -505,7 +506,7 @@ def('spread', '<x-:a<o>>', 1, (arg: unknown) => {
 });
 def('merge', '<a<o>:o>', 1, (arg: Record<string, unknown>[] | undefined) => {
   if (arg === undefined) return undefined;
-  const result: Record<string, unknown> = Object.create(null);
+  const result = madeObject();
   for (const obj of arg) for (const prop of keysOf(obj)) result[prop] = obj[prop];
   produced(Object.keys(result).length);
   return result;

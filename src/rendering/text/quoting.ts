@@ -66,11 +66,17 @@ export function isQuoted(s: string): boolean {
   return s.length >= 2 && s.startsWith('"') && s.endsWith('"');
 }
 
+/** Characters quote() escapes: quotes, backslashes, controls (and, for headers, all but printable ASCII). */
+const NEEDS_ESCAPE = /["\\\x00-\x1f\x7f]/;
+const NEEDS_ESCAPE_ASCII = /["\\\x00-\x1f\x7f-\uffff]/;
+
 /**
  * Quotes a string for the text renderings. `asciiOnly` (for header values) also escapes every
  * non-ASCII character as \uXXXX, since HTTP header values are bytes and Node writes them as latin1.
  */
 export function quote(value: string, asciiOnly = false): string {
+  // Most values need no escape: then they are quoted whole, not copied a character at a time.
+  if (!(asciiOnly ? NEEDS_ESCAPE_ASCII : NEEDS_ESCAPE).test(value)) return `"${value}"`;
   let out = '"';
   for (let i = 0; i < value.length; i++) {
     const ch = value[i]!;
