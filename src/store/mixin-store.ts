@@ -40,8 +40,22 @@ export function storeUnavailable(description: string): OcciError {
   });
 }
 
+/**
+ * Identities' keys, remembered (bounded, in memory only, like the session cache's digests) so that
+ * a request does not pay for a sha256: one per identity, not one per request.
+ */
+const KEYS = new Map<string, string>();
+const MAX_KEYS = 10_000;
+
 export function saltedKey(salt: string, identity: string): string {
-  return createHash('sha256').update(salt).update('\0').update(identity).digest('hex').slice(0, 32);
+  const memo = `${salt}\0${identity}`;
+  let key = KEYS.get(memo);
+  if (key === undefined) {
+    key = createHash('sha256').update(salt).update('\0').update(identity).digest('hex').slice(0, 32);
+    KEYS.set(memo, key);
+    if (KEYS.size > MAX_KEYS) KEYS.delete(KEYS.keys().next().value!);
+  }
+  return key;
 }
 
 /** A user's mixins as kept: JSON, absent when there are none. */
