@@ -393,6 +393,7 @@ async function run(o: Options): Promise<void> {
       startupCpu,
       workers,
       workersRan: runs(o, 'workers'),
+      cores: cpus().length,
       store,
     };
     const rows = summarise(b.rounds, extras);
