@@ -444,7 +444,10 @@ async function workerRounds(
   const help = execFileSync('node', [bin, 'serve', '--help'], { encoding: 'utf8' });
   if (!/--workers\b/.test(help)) return undefined;
   b.log('bench: GET /compute/{id} with --workers 1 and --workers 2 (not pinned)');
-  const unpinned: Bench = { ...b, serverCore: undefined, otherCore: undefined, rounds: [] };
+  // Each worker compiles its own hot code (V8 takes some 8 s of load per process to settle) and
+  // gets half the warm-up's requests: warm up long enough for both to be steady before measuring.
+  const o = { ...b.o, warmupSeconds: Math.max(12, b.o.warmupSeconds) };
+  const unpinned: Bench = { ...b, o, serverCore: undefined, otherCore: undefined, rounds: [] };
   const banner = /serving OCCI on (http:\/\/\S+) /;
   const one = await start('workers 1', 'node', [...serveArgs, '--port', '0', '--workers', '1'], { banner });
   const two = await start('workers 2', 'node', [...serveArgs, '--port', '0', '--workers', '2'], { banner });
