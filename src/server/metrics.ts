@@ -74,6 +74,19 @@ export class ServerMetrics implements MetricsText {
     registers: [this.registry],
   });
 
+  /** Read when scraped: whether the user mixin store answers (set by the server that has one). */
+  storeState: () => Promise<string> = async () => 'ok';
+
+  readonly storeUp = new Gauge({
+    name: 'snf_occi_store_up',
+    help: 'Whether the user mixin store is reachable (1) or not (0); with workers: the lowest of them',
+    aggregator: 'min',
+    registers: [this.registry],
+    collect: async () => {
+      this.storeUp.set((await this.storeState()) === 'ok' ? 1 : 0);
+    },
+  });
+
   readonly compensations = new Counter({
     name: 'snf_occi_compensations_total',
     help: 'Compensation calls undoing a completed step after a later one failed, by outcome',

@@ -105,6 +105,7 @@ export async function startOcciServer(options: OcciServerOptions): Promise<Runni
     locations: {},
   };
   metrics.ruleGeneration.set(options.ruleSet.generation);
+  metrics.storeState = () => state.store.check();
   const reloader = options.rulesDir
     ? new RuleReloader(
         options.rulesDir,

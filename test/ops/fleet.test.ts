@@ -9,7 +9,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nginxAvailable, startNginx, type TestNginx } from '../support/nginx.js';
 import { redisAvailable, startRedis, type TestRedis } from '../support/redis.js';
-import { COMPUTE_CATEGORY, type Spawned, spawnSimulator, spawnSnfOcci, TOKEN, waitFor } from './ops-stack.js';
+import {
+  COMPUTE_CATEGORY,
+  metricValue,
+  type Spawned,
+  spawnSimulator,
+  spawnSnfOcci,
+  TOKEN,
+  waitFor,
+} from './ops-stack.js';
 
 const available = nginxAvailable && redisAvailable;
 const SCHEME = 'http://example.org/fleet#';
@@ -20,7 +28,7 @@ let nginx: TestNginx;
 let stateDir: string;
 /** Instance b runs two workers (node:cluster), each with its own Redis connection. */
 const WORKERS = [1, 2];
-const instances: { proc: Spawned; url: string; workers: number }[] = [];
+const instances: { proc: Spawned; url: string; metrics: string; workers: number }[] = [];
 
 beforeAll(async () => {
   if (!available) return;
@@ -47,9 +55,12 @@ beforeAll(async () => {
         '--no-watch',
         '--workers',
         String(WORKERS[n]),
+        '--metrics-port',
+        '0',
       ]);
       const url = (await proc.line(/serving OCCI on (http:\/\/\S+) /))[1]!;
-      instances.push({ proc, url, workers: WORKERS[n]! });
+      const metrics = (await proc.line(/metrics on (http:\/\/\S+)\/metrics/))[1]!;
+      instances.push({ proc, url, metrics, workers: WORKERS[n]! });
     }
     return instances.map((i) => new URL(i.url).host);
   });
@@ -89,6 +100,11 @@ async function queryInterface(url?: string): Promise<{ status: number; body: str
   const res = url ? await fetch(`${url}/-/`, { headers: auth }) : await nginx.fetch('/-/', { headers: auth });
   const body = await res.text();
   return { status: res.status, body, ...(url ? {} : { by: await whoAnswered(res) }) };
+}
+
+/** snf_occi_store_up as the instance's metrics listener says (with workers: the lowest). */
+async function storeUp(instance: { metrics: string }): Promise<number> {
+  return metricValue(await (await fetch(`${instance.metrics}/metrics`)).text(), 'snf_occi_store_up');
 }
 
 describe.skipIf(!available)('two instances behind nginx, one Redis', () => {
@@ -192,6 +208,7 @@ describe.skipIf(!available)('two instances behind nginx, one Redis', () => {
       headers: { ...auth, 'Content-Type': 'text/occi', Category: mixinCategory('fleet_kept') },
     });
     expect(kept.status, await kept.text()).toBe(200);
+    for (const instance of instances) expect(await storeUp(instance)).toBe(1);
     await redis.stop();
     for (let i = 0; i < 4; i++) {
       const res = await nginx.fetch('/-/', { headers: auth });
@@ -200,6 +217,7 @@ describe.skipIf(!available)('two instances behind nginx, one Redis', () => {
       expect(await res.text()).toContain(`user mixin store (redis 127.0.0.1:${redis.port}/0) is unavailable`);
     }
     for (const instance of instances) {
+      expect(await storeUp(instance)).toBe(0);
       const ready = await fetch(`${instance.url}/readyz`);
       expect(ready.status).toBe(503);
       expect(((await ready.json()) as { checks: { store: string } }).checks.store).toBe('unavailable');
@@ -221,6 +239,7 @@ describe.skipIf(!available)('two instances behind nginx, one Redis', () => {
       );
       expect(back.body).toContain(`fleet_kept; scheme="${SCHEME}"`);
       expect((await fetch(`${instance.url}/readyz`)).status).toBe(200);
+      expect(await storeUp(instance)).toBe(1);
     }
     for (const instance of instances) {
       // One warning per process that saw the outage (each worker has its own connection).
