@@ -101,10 +101,7 @@ export async function runServe(config: ServeConfig): Promise<number> {
   process.on('SIGHUP', onHangup);
   console.log(`snf-occi: serving OCCI on ${running.url} (query interface: ${running.url}/-/)`);
   if (running.metricsUrl) console.log(`snf-occi: metrics on ${running.metricsUrl}/metrics`);
-  const signal = await new Promise<string>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-  });
+  const signal = await stopSignal('once');
   process.off('SIGHUP', onHangup);
   await served.stop(signal);
   await simulator?.close();
@@ -159,10 +156,8 @@ async function serveAsPrimary(
   process.on('SIGHUP', onHangup);
   console.log(`snf-occi: serving OCCI on ${url} (query interface: ${url}/-/) with ${config.workers} workers`);
   if (metricsListener) console.log(`snf-occi: metrics on ${metricsListener.url}/metrics`);
-  const signal = await new Promise<string>((resolve) => {
-    process.on('SIGINT', () => resolve('SIGINT'));
-    process.on('SIGTERM', () => resolve('SIGTERM'));
-  });
+  // Kept (not once): a second signal must not kill the primary while its workers drain.
+  const signal = await stopSignal('kept');
   process.off('SIGHUP', onHangup);
   log.info('shutting down', { signal, workers: config.workers, timeoutMs: config.limits.shutdownTimeoutMs });
   watcher?.close();
@@ -222,12 +217,8 @@ async function serveAsWorker(config: ServeConfig): Promise<number> {
   }
   running = served.running;
   await primary.request('listening', { url: running.url }).catch(() => undefined);
-  const signal = await new Promise<string>((resolve) => {
-    // Kept (not once): Ctrl-C reaches the workers and the primary's SIGTERM follows.
-    process.on('SIGINT', () => resolve('SIGINT'));
-    process.on('SIGTERM', () => resolve('SIGTERM'));
-    process.once('disconnect', () => resolve('the primary went away'));
-  });
+  // Kept (not once): Ctrl-C reaches the workers and the primary's SIGTERM follows.
+  const signal = await stopSignal('kept', true);
   await served.stop(signal);
   log.info('stopped');
   if (process.connected) process.disconnect();
@@ -293,6 +284,21 @@ async function startServing(
       await client.destroy();
     },
   };
+}
+
+/**
+ * The signal (or event) that stops serving. 'once': a second SIGINT or SIGTERM gets Node's default
+ * (the process ends at once); 'kept': further ones are ignored. A worker also stops when its
+ * primary goes away.
+ */
+function stopSignal(listeners: 'once' | 'kept', orPrimaryGone = false): Promise<string> {
+  return new Promise((resolve) => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      if (listeners === 'once') process.once(signal, () => resolve(signal));
+      else process.on(signal, () => resolve(signal));
+    }
+    if (orPrimaryGone) process.once('disconnect', () => resolve('the primary went away'));
+  });
 }
 
 async function readTls(config: ServeConfig): Promise<Tls | undefined> {

@@ -9,9 +9,10 @@ import type { FileMixinStore } from './file-store.js';
 import {
   type MixinStore,
   ParsedMixins,
+  Serial,
   type StoreLog,
-  saltedKey,
   storeUnavailable,
+  UserKeys,
   updateBySwap,
 } from './mixin-store.js';
 
@@ -37,7 +38,7 @@ interface Change {
 /** A worker's store: the replica, kept up to date by the primary's messages. */
 export class ClusterWorkerStore implements MixinStore {
   description = 'file (through the cluster primary)';
-  private salt = '';
+  private keys = new UserKeys('');
   private replica = new Map<string, string>();
   private readonly parsed = new ParsedMixins();
   /** Resolves once the primary has sent the whole store. */
@@ -54,7 +55,7 @@ export class ClusterWorkerStore implements MixinStore {
     });
     primary.on('store:init', (body) => {
       const s = body as Snapshot;
-      this.salt = s.salt;
+      this.keys = new UserKeys(s.salt);
       this.description = s.description;
       this.replica = new Map(Object.entries(s.entries));
       loaded();
@@ -67,7 +68,7 @@ export class ClusterWorkerStore implements MixinStore {
   }
 
   userKey(identity: string): string {
-    return saltedKey(this.salt, identity);
+    return this.keys.key(identity);
   }
 
   list(userKey: string): Promise<readonly Mixin[]> {
@@ -103,7 +104,7 @@ export class ClusterWorkerStore implements MixinStore {
 
 /** The primary's side: the file, the workers holding a replica, and the order of writes. */
 export class ClusterStorePrimary {
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly writes = new Serial();
   private readonly members = new Map<number, Channel>();
 
   constructor(
@@ -116,7 +117,7 @@ export class ClusterStorePrimary {
   /** Sends a worker the whole store and, from then on, every change; serves its writes. */
   admit(id: number, channel: Channel): Promise<void> {
     channel.on('store:swap', (body) => this.swap(id, body as Swap));
-    return this.serial(() => {
+    return this.writes.run(() => {
       const snapshot: Snapshot = {
         salt: this.file.salt,
         description: `${this.file.description} (through the cluster primary)`,
@@ -133,7 +134,7 @@ export class ClusterStorePrimary {
 
   private async swap(from: number, s: Swap): Promise<boolean> {
     const acks: Promise<unknown>[] = [];
-    const done = await this.serial(async () => {
+    const done = await this.writes.run(async () => {
       if (!(await this.file.swap(s.userKey, s.expected, s.next))) return false;
       // Sent inside the queue, so that every worker gets the changes in the order they were made
       // (the writer too: its answer comes after, and its replica must not go back).
@@ -154,11 +155,5 @@ export class ClusterStorePrimary {
     });
     await Promise.all(acks);
     return done;
-  }
-
-  private serial<T>(run: () => T | Promise<T>): Promise<T> {
-    const r = this.queue.then(run);
-    this.queue = r.catch(() => undefined);
-    return r;
   }
 }

@@ -5,7 +5,14 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Mixin } from '../occi/model.js';
-import { type MixinStore, NO_MIXINS, type StoreLog, saltedKey, serializeMixins } from './mixin-store.js';
+import {
+  type MixinStore,
+  NO_MIXINS,
+  Serial,
+  type StoreLog,
+  serializeMixins,
+  UserKeys,
+} from './mixin-store.js';
 
 interface StoreFile {
   version: 1;
@@ -16,7 +23,8 @@ interface StoreFile {
 export class FileMixinStore implements MixinStore {
   private writing: Promise<void> = Promise.resolve();
   /** Updates run one after the other, each on what the one before left. */
-  private updating: Promise<unknown> = Promise.resolve();
+  private readonly updates = new Serial();
+  private readonly keys: UserKeys;
   readonly description: string;
 
   private constructor(
@@ -24,6 +32,7 @@ export class FileMixinStore implements MixinStore {
     private data: StoreFile,
   ) {
     this.description = `file ${path}`;
+    this.keys = new UserKeys(data.salt);
   }
 
   /** Opens (or creates) the store in a state directory. A corrupt file is kept aside, never overwritten. */
@@ -66,7 +75,7 @@ export class FileMixinStore implements MixinStore {
   }
 
   userKey(identity: string): string {
-    return saltedKey(this.data.salt, identity);
+    return this.keys.key(identity);
   }
 
   current(userKey: string): readonly Mixin[] {
@@ -88,13 +97,11 @@ export class FileMixinStore implements MixinStore {
     userKey: string,
     change: (current: readonly Mixin[]) => readonly Mixin[],
   ): Promise<readonly Mixin[]> {
-    const run = this.updating.then(async () => {
+    return this.updates.run(async () => {
       const next = change(this.current(userKey));
       if (next !== this.current(userKey)) await this.set(userKey, next);
       return this.current(userKey);
     });
-    this.updating = run.catch(() => undefined);
-    return run;
   }
 
   /**
@@ -102,13 +109,11 @@ export class FileMixinStore implements MixinStore {
    * only if what is kept is still `expected`. Resolves false, changing nothing, otherwise.
    */
   swap(userKey: string, expected: string | undefined, next: string | undefined): Promise<boolean> {
-    const run = this.updating.then(async () => {
+    return this.updates.run(async () => {
       if (serializeMixins(this.current(userKey)) !== expected) return false;
       await this.set(userKey, next === undefined ? [] : (JSON.parse(next) as Mixin[]));
       return true;
     });
-    this.updating = run.catch(() => undefined);
-    return run;
   }
 
   async check(): Promise<string> {
@@ -116,7 +121,7 @@ export class FileMixinStore implements MixinStore {
   }
 
   async close(): Promise<void> {
-    await this.updating;
+    await this.updates.idle();
     await this.writing;
   }
 

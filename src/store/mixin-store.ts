@@ -41,21 +41,40 @@ export function storeUnavailable(description: string): OcciError {
 }
 
 /**
- * Identities' keys, remembered (bounded, in memory only, like the session cache's digests) so that
- * a request does not pay for a sha256: one per identity, not one per request.
+ * The keys users are filed under: a salted hash of what identifies them, remembered per identity
+ * (bounded, in memory only, like the session cache's digests) so that a request does not pay for
+ * a sha256.
  */
-const KEYS = new Map<string, string>();
-const MAX_KEYS = 10_000;
+export class UserKeys {
+  private readonly known = new Map<string, string>();
 
-export function saltedKey(salt: string, identity: string): string {
-  const memo = `${salt}\0${identity}`;
-  let key = KEYS.get(memo);
-  if (key === undefined) {
-    key = createHash('sha256').update(salt).update('\0').update(identity).digest('hex').slice(0, 32);
-    KEYS.set(memo, key);
-    if (KEYS.size > MAX_KEYS) KEYS.delete(KEYS.keys().next().value!);
+  constructor(private readonly salt: string) {}
+
+  key(identity: string): string {
+    let key = this.known.get(identity);
+    if (key === undefined) {
+      key = createHash('sha256').update(this.salt).update('\0').update(identity).digest('hex').slice(0, 32);
+      this.known.set(identity, key);
+      if (this.known.size > 10_000) this.known.delete(this.known.keys().next().value!);
+    }
+    return key;
   }
-  return key;
+}
+
+/** Runs tasks one after the other, each once the one before has settled (a failure stops nothing). */
+export class Serial {
+  private last: Promise<unknown> = Promise.resolve();
+
+  run<T>(task: () => T | Promise<T>): Promise<T> {
+    const next = this.last.then(task);
+    this.last = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Settles once every task queued so far has. */
+  idle(): Promise<unknown> {
+    return this.last;
+  }
 }
 
 /** A user's mixins as kept: JSON, absent when there are none. */

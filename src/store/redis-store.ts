@@ -16,8 +16,8 @@ import {
   NO_MIXINS,
   ParsedMixins,
   type StoreLog,
-  saltedKey,
   storeUnavailable,
+  UserKeys,
   updateBySwap,
 } from './mixin-store.js';
 
@@ -81,7 +81,7 @@ export class RedisMixinStore implements MixinStore {
 
   private constructor(
     private client: RedisClientType,
-    private readonly salt: string,
+    private readonly keys: UserKeys,
     readonly description: string,
     private readonly url: string,
     private readonly options: RedisStoreOptions,
@@ -106,7 +106,7 @@ export class RedisMixinStore implements MixinStore {
       if (typeof salt !== 'string') throw new Error('the salt did not read back');
       client.removeAllListeners('error');
       started = true;
-      return new RedisMixinStore(client, salt, description, url, options);
+      return new RedisMixinStore(client, new UserKeys(salt), description, url, options);
     } catch (e) {
       if (client.isOpen) client.destroy();
       throw new Error(`the user mixin store (${description}) cannot be reached: ${(e as Error).message}`);
@@ -114,7 +114,7 @@ export class RedisMixinStore implements MixinStore {
   }
 
   userKey(identity: string): string {
-    return saltedKey(this.salt, identity);
+    return this.keys.key(identity);
   }
 
   async list(userKey: string): Promise<readonly Mixin[]> {
